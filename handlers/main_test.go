@@ -1,0 +1,151 @@
+package handlers
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/gavv/httpexpect/v2"
+	"github.com/gofiber/fiber/v2"
+
+	"rumbo/internal/database"
+	"rumbo/internal/rls"
+	"rumbo/internal/testpg"
+	"rumbo/queries"
+	"rumbo/views"
+)
+
+var (
+	tdb     *testpg.DB
+	srv     *Server
+	testApp *fiber.App
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(testpg.Main(m, &tdb, func() int {
+		var err error
+		srv, err = newTestServer(rls.NewPool(tdb.Login, queries.MustLoad(), 5*time.Second))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		testApp = srv.App()
+		code := m.Run()
+		if code == 0 && !filtered() {
+			code = checkEveryTemplateRendered(srv.views)
+		}
+		return code
+	}))
+}
+
+func newTestServer(pool *rls.Pool) (*Server, error) {
+	v, err := views.New()
+	if err != nil {
+		return nil, err
+	}
+	latest, err := database.LatestVersion()
+	if err != nil {
+		return nil, err
+	}
+	return New(pool, queries.MustLoad(), v, Options{
+		Secret: testpg.Secret, SchemaVersion: latest,
+		Logger: testLogger(),
+	})
+}
+
+// testLogger discards the server's log unless RUMBO_TEST_LOG is set.
+func testLogger() *slog.Logger {
+	var w io.Writer = io.Discard
+	if os.Getenv("RUMBO_TEST_LOG") != "" {
+		w = os.Stderr
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// filtered reports a -run or -skip selection, when not every test ran.
+func filtered() bool {
+	for _, name := range []string{"test.run", "test.skip"} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// checkEveryTemplateRendered fails the package when a {{define}} was never
+// rendered by any test (goatcounter's habit): an untested template is
+// where a typo hides until a user finds it.
+func checkEveryTemplateRendered(v *views.Views) int {
+	code := 0
+	for _, name := range v.Defined() {
+		if !v.Rendered(name) && !nestedOnly[name] {
+			fmt.Fprintf(os.Stderr, "FAIL: template %q was never rendered by a test\n", name)
+			code = 1
+		}
+	}
+	return code
+}
+
+// nestedOnly are {{define}}s rendered only inside others (a page renders
+// its fragments inline), checked through their page.
+var nestedOnly = map[string]bool{}
+
+// client is an httpexpect client against the real app, with its own cookie
+// jar, that does not follow redirects (tests assert them).
+func client(t *testing.T) *httpexpect.Expect {
+	return clientFor(t, testApp)
+}
+
+func clientFor(t *testing.T, app *fiber.App) *httpexpect.Expect {
+	return httpexpect.WithConfig(httpexpect.Config{
+		BaseURL: "http://rumbo.test",
+		Client: &http.Client{
+			Transport: httpexpect.NewFastBinder(app.Handler()),
+			Jar:       httpexpect.NewCookieJar(),
+			CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse
+			},
+		},
+		Reporter: httpexpect.NewAssertReporter(t),
+	})
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)"`)
+
+// csrfFrom extracts the CSRF token a page carries.
+func csrfFrom(t *testing.T, html string) string {
+	t.Helper()
+	if m := csrfMeta.FindStringSubmatch(html); m != nil && m[1] != "" {
+		return m[1]
+	}
+	if m := csrfField.FindStringSubmatch(html); m != nil {
+		return m[1]
+	}
+	t.Fatalf("no CSRF token in page:\n%.500s", html)
+	return ""
+}
+
+// signIn logs in through the real form and returns the client with its
+// session cookie and the session's CSRF token.
+func signIn(t *testing.T, email string) (*httpexpect.Expect, string) {
+	t.Helper()
+	e := client(t)
+	loginPage := e.GET("/login").Expect().Status(http.StatusOK).Body().Raw()
+	e.POST("/login").WithFormField("_csrf", csrfFrom(t, loginPage)).
+		WithFormField("email", email).WithFormField("password", testpg.Password).
+		Expect().Status(http.StatusSeeOther).Header("Location").IsEqual("/")
+	page := e.GET("/objectives").Expect().Status(http.StatusOK).Body().Raw()
+	return e, csrfFrom(t, page)
+}
+
+// htmx adds the headers a targeted htmx request sends.
+func htmx(r *httpexpect.Request) *httpexpect.Request {
+	return r.WithHeader("HX-Request", "true")
+}

@@ -1,0 +1,764 @@
+package handlers
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/lib/pq"
+
+	"rumbo/internal/auth"
+	"rumbo/views"
+)
+
+// Objectives: the list page with its stats and table fragments, the detail
+// page, and creation. This file is the pattern the other nouns copy.
+
+const (
+	objectivesPageSize = 25
+	// countCap bounds the "how many match" count: beyond it the table says
+	// "más de 1.000" instead of scanning the whole organisation.
+	countCap = 1000
+)
+
+var objectiveStatuses = []string{"draft", "in_progress", "completed", "cancelled"}
+var priorities = []string{"low", "medium", "high"}
+
+// objectiveSort is one whitelisted sort: the SQL expression is ours, the
+// request only picks its name.
+type objectiveSort struct {
+	Name  string // value of the sort parameter (without the "-" for descending)
+	Key   string // SQL expression of the sort key
+	Type  string // its type, to cast a cursor's value back
+	Label string
+}
+
+var objectiveSorts = []objectiveSort{
+	{Name: "end_date", Key: "o.end_date", Type: "date", Label: "Fecha de fin"},
+	{Name: "title", Key: "lower(o.title)", Type: "text", Label: "Título"},
+	{Name: "progress", Key: "o.progress", Type: "smallint", Label: "Progreso"},
+	{Name: "created_at", Key: "o.created_at", Type: "timestamptz", Label: "Fecha de creación"},
+}
+
+// sortChoices are the options of the "Ordenar por" select.
+var sortChoices = []option{
+	{Value: "end_date", Label: "Fin más próximo"},
+	{Value: "-end_date", Label: "Fin más lejano"},
+	{Value: "title", Label: "Título (A–Z)"},
+	{Value: "-title", Label: "Título (Z–A)"},
+	{Value: "-progress", Label: "Más avance"},
+	{Value: "progress", Label: "Menos avance"},
+	{Value: "-created_at", Label: "Más recientes"},
+	{Value: "created_at", Label: "Más antiguos"},
+}
+
+// objectiveListQueries holds objectives-list expanded for every sort,
+// direction and paging direction, once at start-up.
+type objectiveListQueries map[string]string
+
+func listKey(sort string, desc, backward bool) string {
+	return fmt.Sprintf("%s/%t/%t", sort, desc, backward)
+}
+
+func expandObjectiveList(tmpl string) (objectiveListQueries, error) {
+	t, err := template.New("objectives-list").Parse(tmpl)
+	if err != nil {
+		return nil, fmt.Errorf("objectives-list: %w", err)
+	}
+	out := objectiveListQueries{}
+	for _, so := range objectiveSorts {
+		for _, desc := range []bool{false, true} {
+			for _, backward := range []bool{false, true} {
+				// Walking backwards reverses the order; rows are put back
+				// in display order after the query.
+				ascending := desc == backward
+				cmp, dir := ">", "ASC"
+				if !ascending {
+					cmp, dir = "<", "DESC"
+				}
+				var b bytes.Buffer
+				if err := t.Execute(&b, map[string]string{"Key": so.Key, "Type": so.Type, "Cmp": cmp, "Dir": dir}); err != nil {
+					return nil, err
+				}
+				out[listKey(so.Name, desc, backward)] = b.String()
+			}
+		}
+	}
+	return out, nil
+}
+
+// objectiveFilters are the table's parameters, validated.
+type objectiveFilters struct {
+	Status, Area, Owner, Q string
+	Sort                   objectiveSort
+	Desc                   bool
+	After, Before          string // raw cursors
+}
+
+func (f objectiveFilters) sortParam() string {
+	if f.Desc {
+		return "-" + f.Sort.Name
+	}
+	return f.Sort.Name
+}
+
+func (f objectiveFilters) filtered() bool {
+	return f.Status != "" || f.Area != "" || f.Owner != "" || f.Q != ""
+}
+
+// values are the filters as URL parameters, without defaults and cursors.
+func (f objectiveFilters) values() url.Values {
+	v := url.Values{}
+	for _, kv := range [][2]string{{"q", f.Q}, {"status", f.Status}, {"area", f.Area}, {"owner", f.Owner}} {
+		if kv[1] != "" {
+			v.Set(kv[0], kv[1])
+		}
+	}
+	if p := f.sortParam(); p != "end_date" {
+		v.Set("sort", p)
+	}
+	return v
+}
+
+// link is one URL in two forms: the page (for people and no-JS) and the
+// fragment (for htmx).
+type link struct{ Page, Frag string }
+
+func objectivesLink(v url.Values) *link {
+	q := v.Encode()
+	if q != "" {
+		q = "?" + q
+	}
+	return &link{Page: "/objectives" + q, Frag: "/fragments/objectives/table" + q}
+}
+
+// parseObjectiveFilters reads the table parameters. Unknown or malformed
+// values are refused with a 422 and a message, never silently ignored: a
+// URL that says "filtered" must not show unfiltered rows.
+func parseObjectiveFilters(c *fiber.Ctx) (objectiveFilters, error) {
+	f := objectiveFilters{
+		Status: c.Query("status"), Area: c.Query("area"), Owner: c.Query("owner"),
+		Q: strings.TrimSpace(c.Query("q")), After: c.Query("after"), Before: c.Query("before"),
+	}
+	if f.Status != "" && !slices.Contains(objectiveStatuses, f.Status) {
+		return f, invalid("El estado elegido no existe. Elige Borrador, En progreso, Completado o Cancelado.")
+	}
+	if f.Area != "" && !isUUID(f.Area) {
+		return f, invalid("El área elegida no es válida.")
+	}
+	if f.Owner != "" && !isUUID(f.Owner) {
+		return f, invalid("El responsable elegido no es válido.")
+	}
+	if utf8.RuneCountInString(f.Q) > 100 {
+		return f, invalid("La búsqueda admite hasta 100 caracteres.")
+	}
+	sortParam := c.Query("sort", "end_date")
+	name, desc := strings.CutPrefix(sortParam, "-")
+	i := slices.IndexFunc(objectiveSorts, func(s objectiveSort) bool { return s.Name == name })
+	if i < 0 {
+		return f, invalid("No se puede ordenar por ese criterio. Elige fecha de fin, título, progreso o fecha de creación.")
+	}
+	f.Sort, f.Desc = objectiveSorts[i], desc
+	if f.After != "" && f.Before != "" {
+		return f, invalid("El enlace de paginación no es válido.")
+	}
+	return f, nil
+}
+
+// Cursors are signed with the instance secret and bound to the
+// organisation and the sort, so a cursor edited by hand, taken from another
+// organisation or from another sort is refused instead of misbehaving.
+func (s *Server) cursor(orgID string, f objectiveFilters, key, id string) string {
+	payload := base64.RawURLEncoding.EncodeToString([]byte(f.sortParam() + "\x1f" + key + "\x1f" + id))
+	return payload + "." + auth.Sign(s.opts.Secret, "cursor", orgID, payload)[:22]
+}
+
+var errBadCursor = invalid("El enlace de paginación no es válido o es de otra organización. Vuelve a la primera página.")
+
+func (s *Server) readCursor(orgID string, f objectiveFilters, raw string) (key, id string, err error) {
+	payload, sig, ok := strings.Cut(raw, ".")
+	if !ok || len(raw) > 400 || !auth.Equal(sig, auth.Sign(s.opts.Secret, "cursor", orgID, payload)[:22]) {
+		return "", "", errBadCursor
+	}
+	b, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return "", "", errBadCursor
+	}
+	parts := strings.Split(string(b), "\x1f")
+	if len(parts) != 3 || parts[0] != f.sortParam() || !isUUID(parts[2]) {
+		return "", "", errBadCursor
+	}
+	return parts[1], parts[2], nil
+}
+
+// The view-models: one per fragment, shared by the page and the fragment
+// route so both always show the same numbers.
+
+type objectiveStats struct {
+	Total       int64 `db:"total"`
+	Draft       int64 `db:"draft"`
+	InProgress  int64 `db:"in_progress"`
+	Completed   int64 `db:"completed"`
+	Cancelled   int64 `db:"cancelled"`
+	AvgProgress int64 `db:"avg_progress"`
+	Overdue     int64 `db:"overdue"`
+}
+
+type objectiveRow struct {
+	ID        string    `db:"id"`
+	Title     string    `db:"title"`
+	Status    string    `db:"status"`
+	Priority  string    `db:"priority"`
+	Progress  int       `db:"progress"`
+	StartDate time.Time `db:"start_date"`
+	EndDate   time.Time `db:"end_date"`
+	OwnerName string    `db:"owner_name"`
+	AreaName  string    `db:"area_name"`
+	AreaColor string    `db:"area_color"`
+	SortKey   string    `db:"sort_key"`
+	Overdue   bool
+}
+
+type tableColumn struct {
+	Label, Class string
+	Link         *link
+	Active, Desc bool
+}
+
+type objectivesTable struct {
+	Rows                    []objectiveRow
+	Error                   string
+	Filtered                bool
+	CountLabel              string
+	Columns                 []tableColumn
+	First, Prev, Next, Last *link
+}
+
+type filterForm struct {
+	Q                              string
+	Statuses, Areas, Owners, Sorts []option
+}
+
+type objectivesPage struct {
+	Stats   objectiveStats
+	Table   objectivesTable
+	Filters filterForm
+}
+
+func (s *Server) loadObjectiveStats(r *request) (objectiveStats, error) {
+	var st objectiveStats
+	if err := r.tx.GetContext(r.ctx, &st, s.q.ObjectivesStats, r.sess.OrgID, r.sess.Today); err != nil {
+		return st, fmt.Errorf("objectives-stats: %w", err)
+	}
+	return st, nil
+}
+
+// likePattern escapes LIKE's wildcards so a search is literal text.
+func likePattern(q string) string {
+	if q == "" {
+		return ""
+	}
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(q) + "%"
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func (s *Server) loadObjectivesTable(r *request, f objectiveFilters) (objectivesTable, error) {
+	t := objectivesTable{Filtered: f.filtered(), Columns: objectiveColumns(f)}
+	backward := f.Before != ""
+	var curKey, curID any
+	switch {
+	case f.After != "":
+		k, id, err := s.readCursor(r.sess.OrgID, f, f.After)
+		if err != nil {
+			return t, err
+		}
+		curKey, curID = k, id
+	case backward && f.Before != "last":
+		k, id, err := s.readCursor(r.sess.OrgID, f, f.Before)
+		if err != nil {
+			return t, err
+		}
+		curKey, curID = k, id
+	}
+	args := []any{r.sess.OrgID, f.Status, nullable(f.Area), nullable(f.Owner), likePattern(f.Q)}
+	sqlText := s.objList[listKey(f.Sort.Name, f.Desc, backward)]
+	if err := r.tx.SelectContext(r.ctx, &t.Rows, sqlText, append(args, curKey, curID, objectivesPageSize+1)...); err != nil {
+		return t, fmt.Errorf("objectives-list: %w", err)
+	}
+	more := len(t.Rows) > objectivesPageSize
+	if more {
+		t.Rows = t.Rows[:objectivesPageSize]
+	}
+	if backward {
+		slices.Reverse(t.Rows)
+	}
+	for i := range t.Rows {
+		row := &t.Rows[i]
+		row.Overdue = row.EndDate.Before(r.sess.Today) && (row.Status == "draft" || row.Status == "in_progress")
+	}
+
+	var n int
+	if err := r.tx.GetContext(r.ctx, &n, s.q.ObjectivesCount, append(args, countCap+1)...); err != nil {
+		return t, fmt.Errorf("objectives-count: %w", err)
+	}
+	t.CountLabel = countLabel(n, "objetivo", "objetivos")
+
+	if len(t.Rows) == 0 {
+		return t, nil
+	}
+	base := f.values()
+	at := func(param, value string) *link {
+		v := url.Values{}
+		for k, vs := range base {
+			v[k] = vs
+		}
+		if param != "" {
+			v.Set(param, value)
+		}
+		return objectivesLink(v)
+	}
+	first, last := t.Rows[0], t.Rows[len(t.Rows)-1]
+	hasPrev, hasNext := f.After != "", more
+	if backward {
+		hasPrev, hasNext = more, f.Before != "last"
+	}
+	if hasPrev {
+		t.First = at("", "")
+		t.Prev = at("before", s.cursor(r.sess.OrgID, f, first.SortKey, first.ID))
+	}
+	if hasNext {
+		t.Next = at("after", s.cursor(r.sess.OrgID, f, last.SortKey, last.ID))
+		t.Last = at("before", "last")
+	}
+	return t, nil
+}
+
+// countLabel says how many rows match, in Spanish, up to the cap.
+func countLabel(n int, one, many string) string {
+	switch {
+	case n > countCap:
+		return "Más de " + views.NumberES(strconv.Itoa(countCap)) + " " + many
+	case n == 1:
+		return "1 " + one
+	}
+	return views.NumberES(strconv.Itoa(n)) + " " + many
+}
+
+// objectiveColumns are the table headers; the sortable ones link to the
+// same view sorted by them (a second click reverses the order).
+func objectiveColumns(f objectiveFilters) []tableColumn {
+	sortLink := func(name string) (l *link, active, desc bool) {
+		v := f.values()
+		active = f.Sort.Name == name
+		next := name
+		if active && !f.Desc {
+			next = "-" + name
+		}
+		if next == "end_date" {
+			v.Del("sort")
+		} else {
+			v.Set("sort", next)
+		}
+		return objectivesLink(v), active, active && f.Desc
+	}
+	col := func(label, class, sortName string) tableColumn {
+		c := tableColumn{Label: label, Class: class}
+		if sortName != "" {
+			c.Link, c.Active, c.Desc = sortLink(sortName)
+		}
+		return c
+	}
+	return []tableColumn{
+		col("Título", "", "title"),
+		col("Responsable", "", ""),
+		col("Área", "", ""),
+		col("Estado", "", ""),
+		col("Progreso", "", "progress"),
+		col("Fin", "", "end_date"),
+	}
+}
+
+func (s *Server) filterForm(r *request, f objectiveFilters) (filterForm, error) {
+	form := filterForm{Q: f.Q}
+	for _, st := range objectiveStatuses {
+		form.Statuses = append(form.Statuses, option{Value: st, Label: views.Label("objective", st), Selected: st == f.Status})
+	}
+	sortParam := f.sortParam()
+	for _, o := range sortChoices {
+		o.Selected = o.Value == sortParam
+		form.Sorts = append(form.Sorts, o)
+	}
+	var err error
+	if form.Areas, err = s.options(r, s.q.AreasOptions, f.Area); err != nil {
+		return form, err
+	}
+	form.Owners, err = s.options(r, s.q.MembersOptions, f.Owner)
+	return form, err
+}
+
+// options loads a picker's choices (id, name), marking the selected one.
+func (s *Server) options(r *request, query, selected string) ([]option, error) {
+	var rows []struct {
+		ID   string `db:"id"`
+		Name string `db:"name"`
+	}
+	if err := r.tx.SelectContext(r.ctx, &rows, query, r.sess.OrgID); err != nil {
+		return nil, fmt.Errorf("options: %w", err)
+	}
+	out := make([]option, len(rows))
+	for i, row := range rows {
+		out[i] = option{Value: row.ID, Label: row.Name, Selected: row.ID == selected}
+	}
+	return out, nil
+}
+
+// tableError turns a filter or cursor problem into the table's own error
+// state (status 422); anything else propagates.
+func tableError(t *objectivesTable, err error) (int, error) {
+	var e *Error
+	if errors.As(err, &e) && e.Status == fiber.StatusUnprocessableEntity {
+		t.Error = e.Message
+		t.Rows = nil
+		return e.Status, nil
+	}
+	return 0, err
+}
+
+// GET /objectives
+func (s *Server) objectivesPage(c *fiber.Ctx, r *request) error {
+	status := fiber.StatusOK
+	var p objectivesPage
+	var err error
+	if p.Stats, err = s.loadObjectiveStats(r); err != nil {
+		return err
+	}
+	f, ferr := parseObjectiveFilters(c)
+	if ferr == nil {
+		p.Table, ferr = s.loadObjectivesTable(r, f)
+	}
+	if ferr != nil {
+		if status, err = tableError(&p.Table, ferr); err != nil {
+			return err
+		}
+	}
+	if p.Filters, err = s.filterForm(r, f); err != nil {
+		return err
+	}
+	c.Status(status)
+	return s.page(c, r, "objectives/index", "Objetivos", "objectives", p)
+}
+
+// GET /fragments/objectives/stats
+func (s *Server) objectivesStats(c *fiber.Ctx, r *request) error {
+	st, err := s.loadObjectiveStats(r)
+	if err != nil {
+		return err
+	}
+	return s.fragment(c, "objectives/stats", st)
+}
+
+// GET /fragments/objectives/table
+func (s *Server) objectivesTable(c *fiber.Ctx, r *request) error {
+	var t objectivesTable
+	f, err := parseObjectiveFilters(c)
+	if err == nil {
+		t, err = s.loadObjectivesTable(r, f)
+	}
+	if err != nil {
+		status, err := tableError(&t, err)
+		if err != nil {
+			return err
+		}
+		c.Status(status)
+		return s.fragment(c, "objectives/table", t)
+	}
+	// A change of the filter form moves the address bar too, so a reload
+	// (or a shared link) shows the same view.
+	if c.Get("HX-Trigger") == "objectives-filters" {
+		c.Set("HX-Push-Url", objectivesLink(f.values()).Page)
+	}
+	return s.fragment(c, "objectives/table", t)
+}
+
+type objectiveDetail struct {
+	ID             string         `db:"id"`
+	Title          string         `db:"title"`
+	Description    string         `db:"description"`
+	Status         string         `db:"status"`
+	Priority       string         `db:"priority"`
+	Progress       int            `db:"progress"`
+	StartDate      time.Time      `db:"start_date"`
+	EndDate        time.Time      `db:"end_date"`
+	CreatedAt      time.Time      `db:"created_at"`
+	UpdatedAt      time.Time      `db:"updated_at"`
+	ArchivedAt     sql.NullTime   `db:"archived_at"`
+	Version        int            `db:"version"`
+	OwnerName      string         `db:"owner_name"`
+	AreaName       string         `db:"area_name"`
+	PeriodName     string         `db:"period_name"`
+	ParentID       sql.NullString `db:"parent_id"`
+	ParentTitle    string         `db:"parent_title"`
+	KeyResultCount int            `db:"key_result_count"`
+	Overdue        bool
+}
+
+type keyResultRow struct {
+	ID          string       `db:"id"`
+	Title       string       `db:"title"`
+	Kind        string       `db:"kind"`
+	Direction   string       `db:"direction"`
+	Start       string       `db:"start_value"`
+	Target      string       `db:"target_value"`
+	Current     string       `db:"current_value"`
+	Unit        string       `db:"unit"`
+	Weight      string       `db:"weight"`
+	Progress    int          `db:"progress"`
+	OwnerName   string       `db:"owner_name"`
+	LastCheckIn sql.NullTime `db:"last_check_in"`
+}
+
+// formatValue shows a key result's number with its unit, the Spanish way.
+func formatValue(kind, value, unit string) string {
+	switch kind {
+	case "boolean":
+		if strings.Trim(value, "0.") == "" {
+			return "No"
+		}
+		return "Sí"
+	case "percent":
+		return views.NumberES(value) + " %"
+	}
+	if unit == "" {
+		return views.NumberES(value)
+	}
+	return views.NumberES(value) + " " + unit
+}
+
+// GET /objectives/:id — unknown, malformed and foreign ids are all the same
+// 404: RLS hides other organisations' rows, so "foreign" looks like "none".
+func (s *Server) objectiveShow(c *fiber.Ctx, r *request) error {
+	id := c.Params("id")
+	if !isUUID(id) {
+		return errNotFound
+	}
+	var d struct {
+		Objective  objectiveDetail
+		KeyResults []keyResultRow
+	}
+	if err := r.tx.GetContext(r.ctx, &d.Objective, s.q.ObjectiveByID, r.sess.OrgID, id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNotFound
+		}
+		return fmt.Errorf("objective-by-id: %w", err)
+	}
+	o := &d.Objective
+	o.Overdue = o.EndDate.Before(r.sess.Today) && (o.Status == "draft" || o.Status == "in_progress")
+	if err := r.tx.SelectContext(r.ctx, &d.KeyResults, s.q.ObjectiveKeyResults, r.sess.OrgID, id); err != nil {
+		return fmt.Errorf("objective-key-results: %w", err)
+	}
+	for i := range d.KeyResults {
+		k := &d.KeyResults[i]
+		k.Start, k.Current, k.Target = formatValue(k.Kind, k.Start, k.Unit), formatValue(k.Kind, k.Current, k.Unit),
+			formatValue(k.Kind, k.Target, k.Unit)
+	}
+	return s.page(c, r, "objectives/show", o.Title, "objectives", d)
+}
+
+// objectiveForm is the create form's values and per-field errors.
+type objectiveForm struct {
+	CSRF                                 string
+	Title, Description, Owner, Area      string
+	Status, Priority, StartDate, EndDate string
+	Errors                               map[string]string
+	FormError                            string
+	Owners, Areas, Statuses, Priorities  []option
+}
+
+func (s *Server) fillObjectiveForm(r *request, f *objectiveForm) error {
+	var err error
+	if f.Owners, err = s.options(r, s.q.MembersOptions, f.Owner); err != nil {
+		return err
+	}
+	if f.Areas, err = s.options(r, s.q.AreasOptions, f.Area); err != nil {
+		return err
+	}
+	f.Statuses, f.Priorities = nil, nil
+	for _, st := range objectiveStatuses {
+		f.Statuses = append(f.Statuses, option{Value: st, Label: views.Label("objective", st), Selected: st == f.Status})
+	}
+	for _, p := range priorities {
+		f.Priorities = append(f.Priorities, option{Value: p, Label: views.Label("priority", p), Selected: p == f.Priority})
+	}
+	f.CSRF = r.csrf
+	return nil
+}
+
+// canCreateObjective: corporativo anywhere, gerente in their own area,
+// empleado never (docs/security.md).
+func canCreateObjective(r *request) bool {
+	return r.sess.Role == "corporativo" || r.sess.Role == "gerente"
+}
+
+// GET /objectives/new
+func (s *Server) objectiveNew(c *fiber.Ctx, r *request) error {
+	if !canCreateObjective(r) {
+		return forbidden("Tu rol no permite crear objetivos. Pide a un gerente o a un corporativo que lo haga.")
+	}
+	today := r.sess.Today
+	f := objectiveForm{Status: "draft", Priority: "medium", Owner: r.sess.UserID,
+		StartDate: today.Format(time.DateOnly), EndDate: today.AddDate(0, 3, 0).Format(time.DateOnly)}
+	if r.sess.Role == "gerente" && r.sess.AreaID.Valid {
+		f.Area = r.sess.AreaID.String
+	}
+	if err := s.fillObjectiveForm(r, &f); err != nil {
+		return err
+	}
+	return s.page(c, r, "objectives/new", "Nuevo objetivo", "objectives", f)
+}
+
+// POST /objectives
+func (s *Server) objectiveCreate(c *fiber.Ctx, r *request) error {
+	if !canCreateObjective(r) {
+		return forbidden("Tu rol no permite crear objetivos. Pide a un gerente o a un corporativo que lo haga.")
+	}
+	f := objectiveForm{
+		Title: strings.TrimSpace(c.FormValue("title")), Description: strings.TrimSpace(c.FormValue("description")),
+		Owner: c.FormValue("owner"), Area: c.FormValue("area"), Status: c.FormValue("status", "draft"),
+		Priority: c.FormValue("priority", "medium"), StartDate: c.FormValue("start_date"), EndDate: c.FormValue("end_date"),
+		Errors: map[string]string{},
+	}
+	start, end := validateObjectiveForm(&f)
+	if r.sess.Role == "gerente" && (!r.sess.AreaID.Valid || f.Area != r.sess.AreaID.String) {
+		f.Errors["area"] = "Como gerente solo puedes crear objetivos de tu área."
+	}
+	if len(f.Errors) > 0 {
+		return s.rejectObjectiveForm(c, r, f)
+	}
+	var id string
+	err := r.tx.GetContext(r.ctx, &id, s.q.ObjectiveCreate, f.Title, f.Description, nullable(f.Owner), nullable(f.Area),
+		f.Status, f.Priority, start, end, r.sess.UserID)
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23503" {
+		// The composite foreign keys refuse an owner or area of another
+		// organisation exactly like one that does not exist.
+		switch {
+		case strings.Contains(pqErr.Constraint, "owner"):
+			f.Errors["owner"] = "Ese responsable no existe en tu organización."
+		case strings.Contains(pqErr.Constraint, "area"):
+			f.Errors["area"] = "Esa área no existe en tu organización."
+		default:
+			f.FormError = "Un elemento relacionado no existe en tu organización."
+		}
+		return s.rejectObjectiveForm(c, r, f)
+	}
+	if err != nil {
+		return fmt.Errorf("objective-create: %w", err)
+	}
+	target := "/objectives/" + id
+	if isHTMX(c) {
+		c.Set("HX-Trigger", "objectives-changed")
+		c.Set("HX-Redirect", target)
+		return c.SendStatus(fiber.StatusOK)
+	}
+	return c.Redirect(target, fiber.StatusSeeOther)
+}
+
+// rejectObjectiveForm answers 422 with the form and its messages: the form
+// alone for htmx, the whole page otherwise. The transaction is rolled back
+// by the caller's error path only on real errors; nothing was written here.
+func (s *Server) rejectObjectiveForm(c *fiber.Ctx, r *request, f objectiveForm) error {
+	if err := s.fillObjectiveForm(r, &f); err != nil {
+		return err
+	}
+	c.Status(fiber.StatusUnprocessableEntity)
+	if isHTMX(c) {
+		return s.fragment(c, "objectives/form", f)
+	}
+	return s.page(c, r, "objectives/new", "Nuevo objetivo", "objectives", f)
+}
+
+// validateObjectiveForm checks every field and returns the parsed dates.
+func validateObjectiveForm(f *objectiveForm) (start, end time.Time) {
+	switch n := utf8.RuneCountInString(f.Title); {
+	case n == 0:
+		f.Errors["title"] = "Escribe un título."
+	case n > 200:
+		f.Errors["title"] = "El título admite hasta 200 caracteres."
+	}
+	if utf8.RuneCountInString(f.Description) > 5000 {
+		f.Errors["description"] = "La descripción admite hasta 5.000 caracteres."
+	}
+	if f.Owner != "" && !isUUID(f.Owner) {
+		f.Errors["owner"] = "Ese responsable no existe en tu organización."
+	}
+	if f.Area != "" && !isUUID(f.Area) {
+		f.Errors["area"] = "Esa área no existe en tu organización."
+	}
+	if !slices.Contains(objectiveStatuses, f.Status) {
+		f.Errors["status"] = "Elige un estado de la lista."
+	}
+	if !slices.Contains(priorities, f.Priority) {
+		f.Errors["priority"] = "Elige una prioridad de la lista."
+	}
+	var err error
+	if start, err = parseDate(f.StartDate); err != nil {
+		f.Errors["start_date"] = "Indica una fecha de inicio válida."
+	}
+	if end, err = parseDate(f.EndDate); err != nil {
+		f.Errors["end_date"] = "Indica una fecha de fin válida."
+	}
+	if f.Errors["start_date"] == "" && f.Errors["end_date"] == "" && end.Before(start) {
+		f.Errors["end_date"] = "La fecha de fin no puede ser anterior a la de inicio."
+	}
+	return start, end
+}
+
+// parseDate reads an <input type=date> value, within years PostgreSQL and
+// people both handle.
+func parseDate(s string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return t, err
+	}
+	if t.Year() < 1900 || t.Year() > 2999 {
+		return t, errors.New("date out of range")
+	}
+	return t, nil
+}
+
+// isUUID accepts the canonical 8-4-4-4-12 hex form only.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,37 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+
+	"rumbo/static"
+)
+
+// routes lists every route on one screen. Pages are full documents;
+// /fragments/... are their htmx fragments; every POST passes the CSRF and
+// origin check first; every data route runs inside withTx.
+func (s *Server) routes(app *fiber.App) {
+	app.Use(requestid.New(), s.recover, s.securityHeaders, s.measure)
+
+	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", s.readyz)
+	app.Get("/metrics", s.metricsPage)
+	app.Use("/static", s.staticCache, filesystem.New(filesystem.Config{Root: http.FS(static.FS)}))
+
+	app.Get("/login", s.loginPage)
+	app.Post("/login", s.csrf, s.login)
+	app.Post("/logout", s.csrf, s.logout)
+
+	app.Get("/", s.withTx(s.home))
+	app.Get("/objectives", s.withTx(s.objectivesPage))
+	app.Get("/objectives/new", s.withTx(s.objectiveNew))
+	app.Post("/objectives", s.csrf, s.withTx(s.objectiveCreate))
+	app.Get("/objectives/:id", s.withTx(s.objectiveShow))
+	app.Get("/fragments/objectives/stats", s.withTx(s.objectivesStats))
+	app.Get("/fragments/objectives/table", s.withTx(s.objectivesTable))
+
+	app.Use(func(c *fiber.Ctx) error { return errNotFound })
+}

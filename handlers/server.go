@@ -1,0 +1,78 @@
+// Package handlers is Rumbo's HTTP layer: Fiber routes that run
+// hand-written SQL inside RLS request transactions (withTx) and render
+// html/template pages and htmx fragments.
+package handlers
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"rumbo/internal/rls"
+	"rumbo/queries"
+	"rumbo/views"
+)
+
+// Options configure a Server.
+type Options struct {
+	Secret         []byte        // signs CSRF tokens and cursors
+	SessionIdle    time.Duration // idle expiry of a session
+	SessionMax     time.Duration // absolute expiry of a session
+	TrustedProxies []string      // addresses whose X-Forwarded-* headers are believed
+	RequestTimeout time.Duration // deadline of every request transaction
+	SchemaVersion  int64         // newest embedded migration, for /readyz
+	Logger         *slog.Logger
+}
+
+// Server holds what the handlers share. It has no *sqlx.DB: the database
+// is reachable only through the rls.Pool's request transactions.
+type Server struct {
+	pool    *rls.Pool
+	q       *queries.Queries
+	views   *views.Views
+	opts    Options
+	log     *slog.Logger
+	metrics *metrics
+	objList objectiveListQueries
+}
+
+// New builds a Server. It fails when a query template does not expand.
+func New(pool *rls.Pool, q *queries.Queries, v *views.Views, opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.RequestTimeout == 0 {
+		opts.RequestTimeout = 5 * time.Second
+	}
+	if opts.SessionIdle == 0 {
+		opts.SessionIdle = 8 * time.Hour
+	}
+	if opts.SessionMax == 0 {
+		opts.SessionMax = 7 * 24 * time.Hour
+	}
+	objList, err := expandObjectiveList(q.ObjectivesList)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{pool: pool, q: q, views: v, opts: opts, log: opts.Logger, metrics: newMetrics(), objList: objList}, nil
+}
+
+// App returns the Fiber application with every route registered.
+func (s *Server) App() *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:                 "rumbo",
+		DisableStartupMessage:   true,
+		ErrorHandler:            s.errorHandler,
+		BodyLimit:               1 << 20,
+		ReadBufferSize:          16 << 10,
+		ReadTimeout:             15 * time.Second,
+		WriteTimeout:            30 * time.Second,
+		IdleTimeout:             2 * time.Minute,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          s.opts.TrustedProxies,
+		ProxyHeader:             fiber.HeaderXForwardedFor,
+	})
+	s.routes(app)
+	return app
+}

@@ -1,0 +1,121 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+
+	"rumbo/internal/auth"
+	"rumbo/internal/rls"
+)
+
+// request is what a data handler gets: the request transaction (already
+// running as rumbo_app with the session's context) and who is asking.
+type request struct {
+	ctx  context.Context
+	tx   *sqlx.Tx
+	sess *rls.Session
+	csrf string
+}
+
+type txHandler func(c *fiber.Ctx, r *request) error
+
+const localSession = "rumbo.session"
+
+// withTx is the only way a handler reaches the database. It refuses to run
+// without a session cookie, opens the request transaction (READ ONLY for
+// GET and HEAD) whose first statement checks the session and sets the
+// context, runs h, and commits; on any error it rolls back. Rendering happens
+// inside h, before the commit: fasthttp sends nothing until the handler
+// returns, so a failed commit still becomes an error page.
+func (s *Server) withTx(h txHandler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		hash := s.sessionHash(c)
+		if hash == nil {
+			return s.unauthenticated(c)
+		}
+		readOnly := c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead
+		var touch bool
+		err := s.pool.Request(c.UserContext(), hash, readOnly, func(ctx context.Context, tx *sqlx.Tx, sess *rls.Session) error {
+			c.Locals(localSession, sess)
+			touch = sess.NeedsTouch
+			return h(c, &request{ctx: ctx, tx: tx, sess: sess, csrf: s.csrfFor(hash)})
+		})
+		switch {
+		case errors.Is(err, rls.ErrNoSession):
+			s.clearSessionCookie(c)
+			return s.unauthenticated(c)
+		case err != nil:
+			return err
+		}
+		if touch {
+			if err := s.pool.Touch(c.UserContext(), hash); err != nil {
+				s.log.Warn("session touch failed", "err", err)
+			}
+		}
+		return nil
+	}
+}
+
+// unauthenticated sends a visitor without a valid session to the login
+// page: htmx requests get 401 with HX-Redirect (a swap would put the login
+// form inside a card), others a 303 that remembers where they were going.
+func (s *Server) unauthenticated(c *fiber.Ctx) error {
+	if isHTMX(c) {
+		c.Set("HX-Redirect", "/login")
+		return c.SendStatus(fiber.StatusUnauthorized)
+	}
+	target := "/login"
+	if p := c.OriginalURL(); p != "/" && c.Method() == fiber.MethodGet {
+		target += "?next=" + url.QueryEscape(p)
+	}
+	return c.Redirect(target, fiber.StatusSeeOther)
+}
+
+// Session cookies: __Host- prefixed and Secure behind TLS (directly or via
+// a trusted proxy), HttpOnly and SameSite=Lax always.
+const (
+	sessionCookie       = "rumbo_session"
+	secureSessionCookie = "__Host-rumbo_session"
+)
+
+func (s *Server) sessionHash(c *fiber.Ctx) []byte {
+	token := c.Cookies(secureSessionCookie)
+	if token == "" {
+		token = c.Cookies(sessionCookie)
+	}
+	if token == "" || len(token) > 100 {
+		return nil
+	}
+	return auth.HashToken(token)
+}
+
+func (s *Server) setSessionCookie(c *fiber.Ctx, token string) {
+	secure := c.Protocol() == "https"
+	name := sessionCookie
+	if secure {
+		name = secureSessionCookie
+	}
+	c.Cookie(&fiber.Cookie{
+		Name:     name,
+		Value:    token,
+		Path:     "/",
+		MaxAge:   int(s.opts.SessionMax.Seconds()),
+		Secure:   secure,
+		HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+func (s *Server) clearSessionCookie(c *fiber.Ctx) {
+	for _, name := range []string{sessionCookie, secureSessionCookie} {
+		if c.Cookies(name) != "" {
+			c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", Expires: time.Unix(1, 0),
+				Secure: name == secureSessionCookie, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+		}
+	}
+}

@@ -1,0 +1,44 @@
+// Rumbo's only script besides htmx. It marks fragments busy while they load
+// and shows the "Reintentar" state when a fragment cannot be reached at all
+// (a server that answers with an error sends its own error fragment).
+(function () {
+  "use strict";
+
+  function fragmentOf(evt) {
+    var t = evt.detail && evt.detail.target;
+    return t && t.closest ? t.closest("[data-fragment]") : null;
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var f = fragmentOf(evt);
+    if (f) f.setAttribute("aria-busy", "true");
+  });
+
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var f = fragmentOf(evt);
+    if (f) f.removeAttribute("aria-busy");
+  });
+
+  document.addEventListener("htmx:sendError", function (evt) {
+    var f = fragmentOf(evt);
+    if (!f) return;
+    var url = evt.detail.requestConfig && evt.detail.requestConfig.path;
+    var box = document.createElement("div");
+    box.className = "fragment-error";
+    box.setAttribute("role", "alert");
+    var p = document.createElement("p");
+    p.innerHTML = "<strong>Error cargando datos.</strong> No se pudo contactar con el servidor.";
+    box.appendChild(p);
+    if (url) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "button secondary";
+      b.textContent = "Reintentar";
+      b.setAttribute("hx-get", url);
+      b.setAttribute("hx-target", "closest [data-fragment]");
+      box.appendChild(b);
+    }
+    f.replaceChildren(box);
+    if (window.htmx) window.htmx.process(box);
+  });
+})();
