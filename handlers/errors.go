@@ -107,7 +107,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	case strings.HasPrefix(c.Path(), "/fragments/"):
 		retry := ""
 		if c.Method() == fiber.MethodGet {
-			retry = c.OriginalURL()
+			retry = requestURI(c)
 		}
 		return s.views.Fragment(c, "partials/fragment-error", fragmentError{Message: msg, RetryURL: retry})
 	case isHTMX(c):

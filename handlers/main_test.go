@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"regexp"
@@ -99,12 +100,12 @@ var nestedOnly = map[string]bool{}
 // client is an httpexpect client against the real app, with its own cookie
 // jar, that does not follow redirects (tests assert them).
 func client(t *testing.T) *httpexpect.Expect {
-	return clientFor(t, testApp)
+	return clientFor(t, testApp, "http://rumbo.test")
 }
 
-func clientFor(t *testing.T, app *fiber.App) *httpexpect.Expect {
+func clientFor(t *testing.T, app *fiber.App, baseURL string) *httpexpect.Expect {
 	return httpexpect.WithConfig(httpexpect.Config{
-		BaseURL: "http://rumbo.test",
+		BaseURL: baseURL,
 		Client: &http.Client{
 			Transport: httpexpect.NewFastBinder(app.Handler()),
 			Jar:       httpexpect.NewCookieJar(),
@@ -114,6 +115,20 @@ func clientFor(t *testing.T, app *fiber.App) *httpexpect.Expect {
 		},
 		Reporter: httpexpect.NewAssertReporter(t),
 	})
+}
+
+// liveServer serves the test app on a loopback port for the tests that
+// need a real HTTP reader (limits) and returns its base URL.
+func liveServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := srv.App()
+	go app.Listener(ln) //nolint:errcheck // ends with Shutdown below
+	t.Cleanup(func() { _ = app.Shutdown() })
+	return "http://" + ln.Addr().String()
 }
 
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)

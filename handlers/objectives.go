@@ -652,8 +652,10 @@ func (s *Server) objectiveCreate(c *fiber.Ctx, r *request) error {
 		return s.rejectObjectiveForm(c, r, f)
 	}
 	var id string
-	err := r.tx.GetContext(r.ctx, &id, s.q.ObjectiveCreate, f.Title, f.Description, nullable(f.Owner), nullable(f.Area),
-		f.Status, f.Priority, start, end, r.sess.UserID)
+	err := r.attempt(func() error {
+		return r.tx.GetContext(r.ctx, &id, s.q.ObjectiveCreate, f.Title, f.Description, nullable(f.Owner),
+			nullable(f.Area), f.Status, f.Priority, start, end, r.sess.UserID)
+	})
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) && pqErr.Code == "23503" {
 		// The composite foreign keys refuse an owner or area of another

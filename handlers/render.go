@@ -60,3 +60,9 @@ type option struct {
 	Value, Label string
 	Selected     bool
 }
+
+// requestURI is the path and query of the request, even when a client sent
+// an absolute URI in the request line.
+func requestURI(c *fiber.Ctx) string {
+	return string(c.Request().URI().RequestURI())
+}

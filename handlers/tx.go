@@ -67,10 +67,11 @@ func (s *Server) withTx(h txHandler) fiber.Handler {
 func (s *Server) unauthenticated(c *fiber.Ctx) error {
 	if isHTMX(c) {
 		c.Set("HX-Redirect", "/login")
-		return c.SendStatus(fiber.StatusUnauthorized)
+		c.Status(fiber.StatusUnauthorized)
+		return nil
 	}
 	target := "/login"
-	if p := c.OriginalURL(); p != "/" && c.Method() == fiber.MethodGet {
+	if p := requestURI(c); p != "/" && c.Method() == fiber.MethodGet {
 		target += "?next=" + url.QueryEscape(p)
 	}
 	return c.Redirect(target, fiber.StatusSeeOther)

@@ -145,10 +145,10 @@ func (db *DB) NewObjective(t testing.TB, o Org, spec Objective) string {
 
 // KeyResult describes a fixture key result.
 type KeyResult struct {
-	Title                   string
-	Kind, Direction         string
-	Start, Target, Current  float64
-	Weight                  float64
+	Title                  string
+	Kind, Direction        string
+	Start, Target, Current float64
+	Weight                 float64
 }
 
 // NewKeyResult creates a key result under objective and returns its id.
@@ -168,6 +168,16 @@ func (db *DB) NewKeyResult(t testing.TB, o Org, objective string, spec KeyResult
 		current_value, weight) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		o.ID, objective, spec.Title, spec.Kind, spec.Direction, spec.Start, spec.Target, spec.Current, spec.Weight)
 	return id
+}
+
+// Select runs a fixture query as rumbo_owner into a slice.
+func (db *DB) Select(t testing.TB, dest any, query string, args ...any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := db.Owner.SelectContext(ctx, dest, query, args...); err != nil {
+		t.Fatalf("fixture: %v\n%s", err, query)
+	}
 }
 
 // Exec runs a fixture statement as rumbo_owner.
