@@ -18,6 +18,7 @@ import (
 	"github.com/lib/pq"
 
 	"rumbo/internal/auth"
+	"rumbo/queries"
 	"rumbo/views"
 )
 
@@ -763,4 +764,19 @@ func isUUID(s string) bool {
 		}
 	}
 	return true
+}
+
+// ObjectivesListSQL is the objectives-list statement for one sort, as the
+// table fragment runs it; `make bench` replays it through pgbench to
+// measure the HTTP path's overhead over bare SQL.
+func ObjectivesListSQL(q *queries.Queries, sort string, desc, backward bool) (string, error) {
+	all, err := expandObjectiveList(q.ObjectivesList)
+	if err != nil {
+		return "", err
+	}
+	sqlText, ok := all[listKey(sort, desc, backward)]
+	if !ok {
+		return "", fmt.Errorf("no sort %q", sort)
+	}
+	return sqlText, nil
 }

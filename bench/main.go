@@ -1,0 +1,186 @@
+// Command bench is `make bench`: it loads DESIGN.md's budget profile into a
+// private PostgreSQL (kept under bench-data/ between runs), starts the real
+// rumbo binary against it, and measures every fragment at 8 concurrent
+// clients for the big organisation and a small one: p50/p95/p99, requests
+// per second and the server's RSS. It replays the same statements bare
+// through pgbench (same role, context and concurrency) for the overhead
+// ratio, times full page loads in headless Chromium, and writes everything
+// to docs/BENCHMARKS.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"rumbo/internal/database"
+	"rumbo/internal/pgembed"
+)
+
+type options struct {
+	rumbo       string
+	out         string
+	dataDir     string
+	profile     string
+	duration    time.Duration
+	warmup      time.Duration
+	concurrency int
+	browser     bool
+	pageLoads   int
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.rumbo, "rumbo", "./bin/rumbo", "the rumbo binary to measure")
+	flag.StringVar(&o.out, "out", "docs/BENCHMARKS.md", "where to write the report")
+	flag.StringVar(&o.dataDir, "data", "bench-data", "folder of the benchmark database (kept between runs)")
+	flag.StringVar(&o.profile, "profile", "large", "rumbo seed profile: large (the budget's) or small")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measuring time per scenario")
+	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up time per scenario (not measured)")
+	flag.IntVar(&o.concurrency, "c", 8, "concurrent clients")
+	flag.BoolVar(&o.browser, "browser", true, "also time full page loads in headless Chromium")
+	flag.IntVar(&o.pageLoads, "page-loads", 30, "page loads to time in the browser")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func say(format string, a ...any) { fmt.Printf(format+"\n", a...) }
+
+func run(ctx context.Context, o options) error {
+	abs, err := filepath.Abs(o.dataDir)
+	if err != nil {
+		return err
+	}
+	o.dataDir = abs
+	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
+		return err
+	}
+	pg, err := pgembed.Start(ctx, pgembed.Config{DataDir: filepath.Join(o.dataDir, "pg"), Logf: say})
+	if err != nil {
+		return err
+	}
+	defer pg.Stop() //nolint:errcheck // best effort on the way out
+	if err := ensureDatabase(ctx, pg.DSN("postgres")); err != nil {
+		return err
+	}
+	dsn := pg.DSN("rumbo")
+	env := append(os.Environ(), "DATABASE_URL="+dsn, "RUMBO_DATA_DIR="+o.dataDir)
+
+	loadTime, err := ensureSeed(ctx, o, env)
+	if err != nil {
+		return err
+	}
+	secret, err := os.ReadFile(filepath.Join(o.dataDir, "secret"))
+	if err != nil {
+		return fmt.Errorf("read the benchmark secret: %w", err)
+	}
+
+	server, err := startServer(ctx, o.rumbo, env)
+	if err != nil {
+		return err
+	}
+	defer server.stop()
+
+	r := &report{Options: o, Started: time.Now(), SeedTime: loadTime}
+	r.Machine = describeMachine(ctx, dsn)
+	if r.Sizes, err = datasetSizes(ctx, dsn); err != nil {
+		return err
+	}
+	for _, org := range []string{"big", "small-1"} {
+		sess, err := login(ctx, server.base, benchEmail(org))
+		if err != nil {
+			return err
+		}
+		scen, err := scenarios(ctx, dsn, org, sess)
+		if err != nil {
+			return err
+		}
+		for _, sc := range scen {
+			say("measuring %s %s …", org, sc.Name)
+			res, err := measureHTTP(ctx, server, sess, sc, o)
+			if err != nil {
+				return err
+			}
+			bare, err := measurePgbench(ctx, pg, strings.TrimSpace(string(secret)), sc, o)
+			if err != nil {
+				return err
+			}
+			res.Bare = bare
+			r.Results = append(r.Results, res)
+			say("  http p50 %.1f ms p95 %.1f ms p99 %.1f ms, %.0f req/s; bare p95 %.1f ms; rss %.0f MB",
+				res.P50, res.P95, res.P99, res.RPS, bare.P95, float64(res.RSSMax)/(1<<20))
+		}
+		if o.browser && org == "big" {
+			if r.PageLoad, err = measurePageLoads(ctx, server.base, sess, o.pageLoads); err != nil {
+				return fmt.Errorf("browser page loads: %w", err)
+			}
+			say("  page load p50 %.0f ms p95 %.0f ms", r.PageLoad.P50, r.PageLoad.P95)
+		}
+	}
+	r.RSSPeak = server.peakRSS()
+	r.Finished = time.Now()
+	if err := r.write(o.out); err != nil {
+		return err
+	}
+	say("wrote %s", o.out)
+	return nil
+}
+
+func benchEmail(org string) string {
+	if org == "big" {
+		return "bench@big.test"
+	}
+	return "bench@" + org + ".test"
+}
+
+func ensureDatabase(ctx context.Context, adminDSN string) error {
+	db, err := database.OpenAdmin(adminDSN)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var exists bool
+	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'rumbo')`).Scan(&exists); err != nil {
+		return err
+	}
+	if !exists {
+		_, err = db.ExecContext(ctx, `CREATE DATABASE rumbo ENCODING 'UTF8'`)
+	}
+	return err
+}
+
+// ensureSeed runs `rumbo seed` once per data folder (a marker file remembers
+// it) and returns how long loading took.
+func ensureSeed(ctx context.Context, o options, env []string) (time.Duration, error) {
+	marker := filepath.Join(o.dataDir, "seeded-"+o.profile)
+	if b, err := os.ReadFile(marker); err == nil {
+		d, _ := time.ParseDuration(strings.TrimSpace(string(b)))
+		say("reusing the %s profile loaded earlier in %s (delete %s to reload)", o.profile, d, o.dataDir)
+		return d, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return 0, err
+	}
+	start := time.Now()
+	for _, args := range [][]string{{"migrate"}, {"seed", "--profile", o.profile}} {
+		cmd := exec.CommandContext(ctx, o.rumbo, args...)
+		cmd.Env, cmd.Stdout, cmd.Stderr = env, os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return 0, fmt.Errorf("rumbo %s: %w", strings.Join(args, " "), err)
+		}
+	}
+	d := time.Since(start).Round(time.Second)
+	return d, os.WriteFile(marker, []byte(d.String()+"\n"), 0o644)
+}

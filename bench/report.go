@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
+	"rumbo/internal/database"
+)
+
+// DESIGN.md's performance budget.
+const (
+	budgetP95      = 25.0  // ms, every fragment at 8 clients
+	budgetOverhead = 1.5   // HTTP p95 / bare SQL p95
+	budgetRSS      = 100.0 // MB, server under load
+	budgetPageLoad = 300.0 // ms, full page load in a real browser
+)
+
+type report struct {
+	Options           options
+	Started, Finished time.Time
+	SeedTime          time.Duration
+	Machine           []string
+	Sizes             []string
+	Results           []result
+	PageLoad          latency
+	RSSPeak           int64
+}
+
+func describeMachine(ctx context.Context, dsn string) []string {
+	var lines []string
+	cpu := "unknown CPU"
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), "model name"); ok {
+				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+		f.Close()
+	}
+	lines = append(lines, fmt.Sprintf("CPU: %s, %d cores visible to Go", cpu, runtime.NumCPU()))
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		first, _, _ := strings.Cut(string(b), "\n")
+		lines = append(lines, "Memory: "+strings.Join(strings.Fields(strings.TrimPrefix(first, "MemTotal:")), " "))
+	}
+	if out, err := exec.Command("uname", "-sr").Output(); err == nil {
+		lines = append(lines, "Kernel: "+strings.TrimSpace(string(out)))
+	}
+	lines = append(lines, "Go: "+runtime.Version())
+	if db, err := database.OpenAdmin(dsn); err == nil {
+		var v string
+		if db.QueryRowContext(ctx, `SELECT version()`).Scan(&v) == nil {
+			lines = append(lines, "PostgreSQL: "+strings.SplitN(v, ",", 2)[0]+
+				" (Rumbo's embedded default: a private cluster on a unix socket, default settings)")
+		}
+		db.Close()
+	}
+	lines = append(lines, "Everything on the same host: the load generator, rumbo, PostgreSQL and pgbench share the cores.")
+	return lines
+}
+
+func datasetSizes(ctx context.Context, dsn string) ([]string, error) {
+	db, err := database.OpenAdmin(dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	var lines []string
+	rows, err := db.QueryContext(ctx, `
+		SELECT o.slug,
+		       (SELECT count(*) FROM rumbo.objectives x WHERE x.org_id = o.id),
+		       (SELECT count(*) FROM rumbo.key_results x WHERE x.org_id = o.id),
+		       (SELECT count(*) FROM rumbo.initiatives x WHERE x.org_id = o.id),
+		       (SELECT count(*) FROM rumbo.activities x WHERE x.org_id = o.id)
+		FROM rumbo.organizations o WHERE o.slug IN ('big', 'small-1') ORDER BY o.slug`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var slug string
+		var obj, kr, ini, act int
+		if err := rows.Scan(&slug, &obj, &kr, &ini, &act); err != nil {
+			return nil, err
+		}
+		lines = append(lines, fmt.Sprintf("`%s`: %d objectives, %d key results, %d initiatives, %d activities", slug, obj, kr, ini, act))
+	}
+	var orgs int
+	var size string
+	if err := db.QueryRowContext(ctx, `SELECT count(*), pg_size_pretty(pg_database_size(current_database())) FROM rumbo.organizations`).
+		Scan(&orgs, &size); err != nil {
+		return nil, err
+	}
+	lines = append(lines, fmt.Sprintf("%d organisations in all; database size %s", orgs, size))
+	return lines, rows.Err()
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "meets"
+	}
+	return "**MISSES**"
+}
+
+func (r *report) write(path string) error {
+	var b strings.Builder
+	o := r.Options
+	fmt.Fprintf(&b, "# Benchmarks\n\n")
+	fmt.Fprintf(&b, "Measured by `make bench` (`go run ./bench`) on %s, %s of measuring.\n",
+		r.Started.UTC().Format("2006-01-02 15:04 MST"), r.Finished.Sub(r.Started).Round(time.Second))
+	fmt.Fprintf(&b, "Each scenario: %s warm-up, then %s at %d concurrent clients in closed loops (HTMX `GET` with the session cookie).\n\n",
+		o.warmup, o.duration, o.concurrency)
+	b.WriteString("## Machine\n\n")
+	for _, l := range r.Machine {
+		fmt.Fprintf(&b, "- %s\n", l)
+	}
+	b.WriteString("\n## Data (`rumbo seed --profile " + o.profile + "`)\n\n")
+	for _, l := range r.Sizes {
+		fmt.Fprintf(&b, "- %s\n", l)
+	}
+	if r.SeedTime > 0 {
+		fmt.Fprintf(&b, "- migrate + seed took %s\n", r.SeedTime)
+	}
+	b.WriteString("\n## Fragments through HTTP, and the same SQL bare\n\n")
+	fmt.Fprintf(&b, "Budget (DESIGN.md): p95 ≤ %.0f ms per fragment; HTTP p95 ≤ %.1f× the bare SQL's p95 ", budgetP95, budgetOverhead)
+	b.WriteString("(pgbench running the same transaction — `BEGIN READ ONLY`, the request-begin statement that switches to `rumbo_app` ")
+	b.WriteString("and sets the context, the handler's statements, `COMMIT` — as `rumbo_login` at the same concurrency).\n\n")
+	b.WriteString("| org | fragment | req/s | p50 ms | p95 ms | p99 ms | errors | bare p50 ms | bare p95 ms | overhead (p95) | server RSS MB | budget |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	misses := 0
+	for _, x := range r.Results {
+		ratio := 0.0
+		if x.Bare.P95 > 0 {
+			ratio = x.P95 / x.Bare.P95
+		}
+		ok := x.P95 <= budgetP95 && ratio <= budgetOverhead && x.Errors == 0
+		if !ok {
+			misses++
+		}
+		fmt.Fprintf(&b, "| %s | %s (`%s`) | %.0f | %.1f | %.1f | %.1f | %d | %.1f | %.1f | %.2f× | %.0f | %s |\n",
+			x.Org, x.Name, x.Path, x.RPS, x.P50, x.P95, x.P99, x.Errors, x.Bare.P50, x.Bare.P95, ratio,
+			float64(x.RSSMax)/(1<<20), verdict(ok))
+	}
+	rss := float64(r.RSSPeak) / (1 << 20)
+	fmt.Fprintf(&b, "\nServer RSS peak over the whole run (VmHWM): %.0f MB — budget ≤ %.0f MB: %s.\n", rss, budgetRSS, verdict(rss <= budgetRSS))
+	if r.PageLoad.N > 0 {
+		fmt.Fprintf(&b, "\n## Full page load in headless Chromium\n\n")
+		fmt.Fprintf(&b, "`/objectives` of the big organisation (stats and the table rendered inline), %d loads after 3 warm-ups, "+
+			"Navigation Timing `loadEventEnd`: p50 %.0f ms, p95 %.0f ms, max %.0f ms — budget ≤ %.0f ms: %s.\n",
+			r.PageLoad.N, r.PageLoad.P50, r.PageLoad.P95, r.PageLoad.P99, budgetPageLoad, verdict(r.PageLoad.P95 <= budgetPageLoad))
+	}
+	b.WriteString("\n## Reading these numbers\n\n")
+	b.WriteString("- The load generator runs on the same cores as the server and PostgreSQL, so every number includes that contention.\n")
+	b.WriteString("- Stats cards read `stat_buckets` (counts per status and end date kept by statement-level triggers in the same " +
+		"transaction as the writes), never a scan of the organisation's rows.\n")
+	b.WriteString("- Tables are keyset-paginated over indexes that lead with `org_id` and match each whitelisted sort; the \"last page\" " +
+		"walks the same index backwards, so it costs the same as the first. Totals are counted only up to 1,001 rows.\n")
+	if misses > 0 {
+		fmt.Fprintf(&b, "\n%d scenario(s) miss the budget; the cause is recorded in the issue notes and below when known.\n", misses)
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
