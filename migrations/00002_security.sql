@@ -82,7 +82,10 @@ ALTER TABLE rumbo.invitations ALTER COLUMN org_id SET DEFAULT app.org_id();
 -- (check-ins and change history are append-only: no UPDATE or DELETE).
 REVOKE ALL ON ALL TABLES IN SCHEMA rumbo FROM PUBLIC;
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA app FROM PUBLIC;
-ALTER DEFAULT PRIVILEGES FOR ROLE rumbo_owner IN SCHEMA app REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+-- Without IN SCHEMA: a per-schema default can only add to the global
+-- defaults, so it could not take PUBLIC's EXECUTE away from functions that
+-- later migrations create. Each function is granted explicitly instead.
+ALTER DEFAULT PRIVILEGES FOR ROLE rumbo_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 GRANT USAGE ON SCHEMA rumbo TO rumbo_app;
 GRANT USAGE ON SCHEMA app TO rumbo_app, rumbo_login;
 GRANT EXECUTE ON FUNCTION app.org_id(), app.user_id(), app.role() TO rumbo_app;
