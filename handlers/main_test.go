@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"rumbo/internal/database"
+	"rumbo/internal/demo"
 	"rumbo/internal/rls"
 	"rumbo/internal/testpg"
 	"rumbo/queries"
@@ -30,6 +32,11 @@ var (
 
 func TestMain(m *testing.M) {
 	os.Exit(testpg.Main(m, &tdb, func() int {
+		// the demo goes in first: it only loads into an empty database
+		if err := demo.Load(context.Background(), tdb.Owner, func(string, ...any) {}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 		var err error
 		srv, err = newTestServer(rls.NewPool(tdb.Login, queries.MustLoad(), 5*time.Second))
 		if err != nil {

@@ -64,7 +64,7 @@ CREATE TABLE rumbo.memberships (
     user_id        uuid NOT NULL REFERENCES rumbo.users (id) ON DELETE CASCADE,
     role           text NOT NULL CHECK (role IN ('corporativo', 'gerente', 'empleado')),
     name           text NOT NULL CHECK (btrim(name) <> '' AND length(name) <= 120),
-    email          text NOT NULL,
+    email          text NOT NULL CHECK (email = lower(email) AND length(email) <= 254),
     area_id        uuid,
     manager_id     uuid,
     created_at     timestamptz NOT NULL DEFAULT now(),
@@ -129,7 +129,7 @@ CREATE TABLE rumbo.objectives (
     priority        text NOT NULL DEFAULT 'medium' CHECK (priority IN ('low', 'medium', 'high')),
     start_date      date NOT NULL,
     end_date        date NOT NULL,
-    -- progress is derived from the key results (00003); progress_manual is
+    -- progress is derived from the key results (00004); progress_manual is
     -- what a person set for an objective that has none.
     progress        smallint NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),
     progress_manual smallint NOT NULL DEFAULT 0 CHECK (progress_manual BETWEEN 0 AND 100),
@@ -215,7 +215,7 @@ CREATE TABLE rumbo.initiatives (
     priority        text NOT NULL DEFAULT 'medium' CHECK (priority IN ('low', 'medium', 'high')),
     start_date      date NOT NULL,
     end_date        date NOT NULL,
-    -- progress is derived from the activities (00003), else progress_manual.
+    -- progress is derived from the activities (00004), else progress_manual.
     progress        smallint NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),
     progress_manual smallint NOT NULL DEFAULT 0 CHECK (progress_manual BETWEEN 0 AND 100),
     created_by      uuid,

@@ -70,8 +70,11 @@ func Start(ctx context.Context, prefix string) (*DB, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The temp dir itself is the cluster: pgembed gives it to the
+		// postgres OS user when running as root (a subfolder of a 0700 temp
+		// dir would be unreachable for that user and get relocated).
 		srv, err := pgembed.Start(ctx, pgembed.Config{
-			DataDir: dir + "/pg", Fast: true,
+			DataDir: dir, Fast: true,
 			Settings: map[string]string{"max_connections": "60", "shared_buffers": "32MB"},
 		})
 		if err != nil {
