@@ -132,7 +132,9 @@ func parse(b []byte) (map[string]string, error) {
 			body.Reset()
 			continue
 		}
-		if name != "" {
+		// Whole-line comments (the purpose line) stay in the file: the
+		// server is sent only the statement.
+		if name != "" && !strings.HasPrefix(strings.TrimSpace(line), "--") {
 			body.WriteString(line)
 			body.WriteByte('\n')
 		}
