@@ -15,6 +15,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof" // served only when RUMBO_PPROF_ADDR is set
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -65,6 +67,12 @@ const memoryLimit = 64 << 20
 func run(args []string, env config.Env, stdout, stderr io.Writer) int {
 	if env("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
+	}
+	if env("GOGC") == "" {
+		// A fragment allocates ~100 KB and the live heap is a few MB, so
+		// the default GOGC=100 collects dozens of times a second under
+		// load; the memory limit above still bounds the heap.
+		debug.SetGCPercent(400)
 	}
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -246,6 +254,11 @@ func serve(ctx context.Context, cfg config.Config, dsn string, secret []byte, sa
 		return err
 	}
 	app := srv.App()
+	if addr := os.Getenv("RUMBO_PPROF_ADDR"); addr != "" {
+		// opt-in profiling on its own listener (never on the public address)
+		go func() { _ = http.ListenAndServe(addr, nil) }() //nolint:gosec // opt-in debug aid
+		say("pprof on http://%s/debug/pprof/", addr)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %v (is another Rumbo running? choose another --addr)", cfg.Addr, errors.Unwrap(err))

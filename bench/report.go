@@ -115,8 +115,9 @@ func (r *report) write(path string) error {
 	fmt.Fprintf(&b, "# Benchmarks\n\n")
 	fmt.Fprintf(&b, "Measured by `make bench` (`go run ./bench`) on %s, %s of measuring.\n",
 		r.Started.UTC().Format("2006-01-02 15:04 MST"), r.Finished.Sub(r.Started).Round(time.Second))
-	fmt.Fprintf(&b, "Each scenario: %s warm-up, then %s at %d concurrent clients in closed loops (HTMX `GET` with the session cookie).\n\n",
-		o.warmup, o.duration, o.concurrency)
+	fmt.Fprintf(&b, "Each scenario: %d rounds, alternating HTTP (wrk, %d connections in closed loops, HTMX `GET` with the session cookie) "+
+		"and bare SQL (pgbench, %d clients), each round %s after a %s warm-up; the tables show the median of the rounds.\n\n",
+		o.rounds, o.concurrency, o.concurrency, o.duration, o.warmup)
 	b.WriteString("## Machine\n\n")
 	for _, l := range r.Machine {
 		fmt.Fprintf(&b, "- %s\n", l)
@@ -132,8 +133,8 @@ func (r *report) write(path string) error {
 	fmt.Fprintf(&b, "Budget (DESIGN.md): p95 ≤ %.0f ms per fragment; HTTP p95 ≤ %.1f× the bare SQL's p95 ", budgetP95, budgetOverhead)
 	b.WriteString("(pgbench running the same transaction — `BEGIN READ ONLY`, the request-begin statement that switches to `rumbo_app` ")
 	b.WriteString("and sets the context, the handler's statements, `COMMIT` — as `rumbo_login` at the same concurrency).\n\n")
-	b.WriteString("| org | fragment | req/s | p50 ms | p95 ms | p99 ms | errors | bare p50 ms | bare p95 ms | overhead (p95) | server RSS MB | budget |\n")
-	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	b.WriteString("| org | fragment | req/s | p50 ms | p95 ms | p99 ms | errors | bare p50 ms | bare p95 ms | overhead (p95) | p95 of the rounds (http / bare) | server RSS MB | budget |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|\n")
 	misses := 0
 	for _, x := range r.Results {
 		ratio := 0.0
@@ -144,9 +145,13 @@ func (r *report) write(path string) error {
 		if !ok {
 			misses++
 		}
-		fmt.Fprintf(&b, "| %s | %s (`%s`) | %.0f | %.1f | %.1f | %.1f | %d | %.1f | %.1f | %.2f× | %.0f | %s |\n",
+		var rounds []string
+		for i := range x.Rounds {
+			rounds = append(rounds, fmt.Sprintf("%.1f / %.1f", x.Rounds[i].P95, x.BareRounds[i].P95))
+		}
+		fmt.Fprintf(&b, "| %s | %s (`%s`) | %.0f | %.1f | %.1f | %.1f | %d | %.1f | %.1f | %.2f× | %s | %.0f | %s |\n",
 			x.Org, x.Name, x.Path, x.RPS, x.P50, x.P95, x.P99, x.Errors, x.Bare.P50, x.Bare.P95, ratio,
-			float64(x.RSSMax)/(1<<20), verdict(ok))
+			strings.Join(rounds, "; "), float64(x.RSSMax)/(1<<20), verdict(ok))
 	}
 	rss := float64(r.RSSPeak) / (1 << 20)
 	fmt.Fprintf(&b, "\nServer RSS peak over the whole run (VmHWM): %.0f MB — budget ≤ %.0f MB: %s.\n", rss, budgetRSS, verdict(rss <= budgetRSS))

@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/hex"
 	"errors"
 	"net"
 	"strings"
@@ -95,8 +97,12 @@ func classify(err error) (int, string) {
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	status, msg := classify(err)
 	if status >= 500 {
-		s.log.Error("request failed", "request_id", c.Locals("requestid"), "method", c.Method(),
+		// A reference people can quote, matching the log line.
+		ref := newReference()
+		s.log.Error("request failed", "ref", ref, "method", c.Method(),
 			"path", c.Path(), "user", sessionUser(c), "err", err)
+		c.Set("X-Request-Id", ref)
+		msg += " (referencia " + ref + ")"
 	}
 	c.Response().ResetBody()
 	c.Response().Header.Del("HX-Trigger")
@@ -116,6 +122,12 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		return s.views.Fragment(c, "partials/flash", flash{Kind: "error", Message: msg})
 	}
 	return s.renderErrorPage(c, status, msg)
+}
+
+func newReference() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 type fragmentError struct{ Message, RetryURL string }

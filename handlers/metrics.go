@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"runtime"
@@ -18,7 +19,7 @@ import (
 // are route patterns, never raw paths, so cardinality stays fixed.
 type metrics struct {
 	mu        sync.Mutex
-	requests  map[[3]string]uint64 // route, method, code
+	requests  map[requestKey]uint64
 	durations map[string]*histogram
 }
 
@@ -30,14 +31,19 @@ type histogram struct {
 	count  uint64
 }
 
+type requestKey struct {
+	route, method string
+	code          int
+}
+
 func newMetrics() *metrics {
-	return &metrics{requests: map[[3]string]uint64{}, durations: map[string]*histogram{}}
+	return &metrics{requests: map[requestKey]uint64{}, durations: map[string]*histogram{}}
 }
 
 func (m *metrics) observe(route, method string, code int, d time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.requests[[3]string{route, method, strconv.Itoa(code)}]++
+	m.requests[requestKey{route, method, code}]++
 	h := m.durations[route]
 	if h == nil {
 		h = &histogram{counts: make([]uint64, len(latencyBuckets))}
@@ -77,13 +83,15 @@ func (s *Server) metricsPage(c *fiber.Ctx) error {
 	m.mu.Lock()
 	b.WriteString("# HELP rumbo_http_requests_total HTTP requests by route pattern, method and status.\n")
 	b.WriteString("# TYPE rumbo_http_requests_total counter\n")
-	keys := make([][3]string, 0, len(m.requests))
+	keys := make([]requestKey, 0, len(m.requests))
 	for k := range m.requests {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b [3]string) int { return strings.Compare(a[0]+a[1]+a[2], b[0]+b[1]+b[2]) })
+	slices.SortFunc(keys, func(a, b requestKey) int {
+		return cmp.Or(strings.Compare(a.route, b.route), strings.Compare(a.method, b.method), a.code-b.code)
+	})
 	for _, k := range keys {
-		fmt.Fprintf(&b, "rumbo_http_requests_total{route=%q,method=%q,code=%q} %d\n", k[0], k[1], k[2], m.requests[k])
+		fmt.Fprintf(&b, "rumbo_http_requests_total{route=%q,method=%q,code=\"%d\"} %d\n", k.route, k.method, k.code, m.requests[k])
 	}
 	b.WriteString("# HELP rumbo_http_request_duration_seconds Time to answer, by route pattern.\n")
 	b.WriteString("# TYPE rumbo_http_request_duration_seconds histogram\n")

@@ -409,9 +409,14 @@ func TestFragmentsAreFragmentsAndPagesAreDocuments(t *testing.T) {
 			r.Expect().Status(http.StatusOK).Body().Contains("<!doctype html>").Contains("<html lang=\"es\">").Contains("</html>")
 		}
 	}
-	// the filter form moves the address bar to the page's own URL
+	// the filter form and the table's links move the address bar to the
+	// page's own URL; the wrapper's refresh after a write does not
 	htmx(e.GET("/fragments/objectives/table").WithQuery("status", "draft").WithHeader("HX-Trigger", "objectives-filters")).
 		Expect().Status(http.StatusOK).Header("HX-Push-Url").IsEqual("/objectives?status=draft")
+	htmx(e.GET("/fragments/objectives/table").WithQuery("sort", "-progress").WithQuery("q", "")).
+		Expect().Status(http.StatusOK).Header("HX-Push-Url").IsEqual("/objectives?sort=-progress")
+	htmx(e.GET("/fragments/objectives/table").WithQuery("status", "draft").WithHeader("HX-Trigger", "objectives-table")).
+		Expect().Status(http.StatusOK).Header("HX-Push-Url").IsEmpty()
 }
 
 func TestObjectiveDetailShowsKeyResults(t *testing.T) {

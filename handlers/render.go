@@ -46,7 +46,7 @@ func (s *Server) layout(c *fiber.Ctx, sess *rls.Session, title, nav, csrf string
 // page renders a full document for a signed-in member.
 func (s *Server) page(c *fiber.Ctx, r *request, name, title, nav string, data any) error {
 	c.Type("html", "utf-8")
-	return s.views.Page(c, name, s.layout(c, r.sess, title, nav, r.csrf), data)
+	return s.views.Page(c, name, s.layout(c, r.sess, title, nav, r.csrf()), data)
 }
 
 // fragment renders one {{define}} alone, for htmx.

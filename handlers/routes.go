@@ -5,7 +5,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
-	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"rumbo/static"
 )
@@ -14,7 +13,7 @@ import (
 // /fragments/... are their htmx fragments; every POST passes the CSRF and
 // origin check first; every data route runs inside withTx.
 func (s *Server) routes(app *fiber.App) {
-	app.Use(requestid.New(), s.recover, s.securityHeaders, s.measure)
+	app.Use(s.recover, s.securityHeaders, s.measure)
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)

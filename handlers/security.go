@@ -119,7 +119,7 @@ func (s *Server) staticCache(c *fiber.Ctx) error {
 func (s *Server) recover(c *fiber.Ctx) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.log.Error("panic", "request_id", c.Locals("requestid"), "path", c.Path(), "panic", r,
+			s.log.Error("panic", "path", c.Path(), "panic", r,
 				"stack", string(debug.Stack()))
 			err = fmt.Errorf("panic: %v", r)
 		}

@@ -19,8 +19,13 @@ type request struct {
 	ctx  context.Context
 	tx   *sqlx.Tx
 	sess *rls.Session
-	csrf string
+	hash []byte // the session token's hash
+	srv  *Server
 }
+
+// csrf is the session's CSRF token, for pages and forms (fragments that
+// carry no form never compute it).
+func (r *request) csrf() string { return r.srv.csrfFor(r.hash) }
 
 type txHandler func(c *fiber.Ctx, r *request) error
 
@@ -43,7 +48,7 @@ func (s *Server) withTx(h txHandler) fiber.Handler {
 		err := s.pool.Request(c.UserContext(), hash, readOnly, func(ctx context.Context, tx *sqlx.Tx, sess *rls.Session) error {
 			c.Locals(localSession, sess)
 			touch = sess.NeedsTouch
-			return h(c, &request{ctx: ctx, tx: tx, sess: sess, csrf: s.csrfFor(hash)})
+			return h(c, &request{ctx: ctx, tx: tx, sess: sess, hash: hash, srv: s})
 		})
 		switch {
 		case errors.Is(err, rls.ErrNoSession):

@@ -14,12 +14,20 @@ FROM stat_buckets
 WHERE org_id = $1 AND entity = 'objective';
 
 -- name: objectives-list
--- One page of live objectives, keyset-paginated. {{.Key}}, {{.Type}}, {{.Cmp}} and {{.Dir}} are filled at start-up from the sort whitelist in handlers/objectives.go, never from input. $2 status, $3 area, $4 owner, $5 LIKE pattern (escaped), $6/$7 cursor (sort key, id), $8 limit.
-SELECT o.id, o.title, o.status, o.priority, o.progress, o.start_date, o.end_date,
+-- One page of live objectives, keyset-paginated, with how many match the filters counted up to $9 (an InitPlan run once, so the page costs one round trip). {{.Key}}, {{.Type}}, {{.Cmp}} and {{.Dir}} are filled at start-up from the sort whitelist in handlers/objectives.go, never from input. $2 status, $3 area, $4 owner, $5 LIKE pattern (escaped), $6/$7 cursor (sort key, id), $8 limit.
+SELECT o.id, o.title, o.status, o.priority, o.progress, o.end_date,
        coalesce(m.name, '') AS owner_name,
        coalesce(a.name, '') AS area_name,
        coalesce(a.color, '') AS area_color,
-       ({{.Key}})::text AS sort_key
+       ({{.Key}})::text AS sort_key,
+       (SELECT count(*) FROM (
+            SELECT 1 FROM objectives AS x
+            WHERE x.org_id = $1 AND x.archived_at IS NULL
+              AND ($2 = '' OR x.status = $2)
+              AND ($3::uuid IS NULL OR x.area_id = $3::uuid)
+              AND ($4::uuid IS NULL OR x.owner_id = $4::uuid)
+              AND ($5 = '' OR x.title ILIKE $5)
+            LIMIT $9) AS capped) AS matches
 FROM objectives AS o
 LEFT JOIN memberships AS m ON m.org_id = o.org_id AND m.user_id = o.owner_id
 LEFT JOIN areas AS a ON a.org_id = o.org_id AND a.id = o.area_id
@@ -33,7 +41,7 @@ ORDER BY {{.Key}} {{.Dir}}, o.id {{.Dir}}
 LIMIT $8;
 
 -- name: objectives-count
--- How many live objectives match the filters, counted only up to $6 (the cap), never across the whole organisation.
+-- How many live objectives match the filters, counted only up to $6 (the cap), never across the whole organisation; for an empty page, which carries no count.
 SELECT count(*) FROM (
     SELECT 1 FROM objectives AS o
     WHERE o.org_id = $1 AND o.archived_at IS NULL

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Makes sure what `make run` / `make test` / `make bench` need is installed:
-# the PostgreSQL server binaries (always) and Chromium (with --browser).
+# the PostgreSQL server binaries (always), Chromium (with --browser) and the
+# wrk load generator (with --bench).
 # On Debian as root it installs what is missing; elsewhere it names the
 # package to install in one line and fails.
 set -euo pipefail
 
 need_browser=0
+need_bench=0
 for arg in "$@"; do
   case "$arg" in
     --browser) need_browser=1 ;;
+    --bench) need_bench=1 ;;
     *) echo "ensure-deps: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -49,6 +52,14 @@ if [ "$need_browser" -eq 1 ] && ! command -v chromium >/dev/null 2>&1; then
   echo "Chromium not found; installing it for the browser tests…"
   if ! apt_install chromium || ! command -v chromium >/dev/null 2>&1; then
     echo "The browser tests need Chromium: install the 'chromium' package (Debian/Ubuntu: sudo apt-get install chromium)" >&2
+    exit 1
+  fi
+fi
+
+if [ "$need_bench" -eq 1 ] && ! command -v wrk >/dev/null 2>&1; then
+  echo "wrk not found; installing it for the benchmarks…"
+  if ! apt_install wrk || ! command -v wrk >/dev/null 2>&1; then
+    echo "make bench needs the wrk load generator: install the 'wrk' package (Debian/Ubuntu: sudo apt-get install wrk)" >&2
     exit 1
   fi
 fi

@@ -52,3 +52,26 @@ func TestLabels(t *testing.T) {
 		t.Fatal("labels")
 	}
 }
+
+func TestObjectiveRowsEscapeEverything(t *testing.T) {
+	hostile := `"><script>alert(1)</script><a x='`
+	out := string(ObjectiveRowsHTML([]ObjectiveRow{{
+		ID: "0f0f0f0f-0000-4000-8000-000000000000", Title: hostile, Status: `draft" onmouseover="x`, OwnerName: hostile,
+		AreaName: hostile, AreaColor: `#fff" onload="x`, Progress: 140, High: true, Overdue: true,
+		StatusLabel: hostile, EndISO: hostile, EndLabel: hostile,
+	}, {ID: "1f0f0f0f-0000-4000-8000-000000000000", Title: "Sin datos", Progress: -5}}))
+	for _, bad := range []string{"<script", `" onmouseover`, `" onload`, "<a x="} {
+		if strings.Contains(out, bad) {
+			t.Fatalf("unescaped %q in:\n%s", bad, out)
+		}
+	}
+	for _, want := range []string{
+		`<tr data-id="0f0f0f0f-0000-4000-8000-000000000000">`, `&lt;script&gt;`, `value="100"`, `aria-label="Progreso 140%"`,
+		`class="badge priority-high"`, `class="nowrap overdue"`, `class="badge danger">Vencido`,
+		`<tr data-id="1f0f0f0f-0000-4000-8000-000000000000">`, `value="0"`, `Sin asignar`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("rows lack %q:\n%s", want, out)
+		}
+	}
+}

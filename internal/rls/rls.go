@@ -32,20 +32,16 @@ var (
 // Session is what begin_request returned: who is asking, for which
 // organisation, and "today" in that organisation's time zone.
 type Session struct {
-	UserID      string         `db:"user_id"`
-	OrgID       string         `db:"org_id"`
-	Role        string         `db:"role"`
-	AreaID      sql.NullString `db:"area_id"`
-	UserName    string         `db:"user_name"`
-	UserEmail   string         `db:"user_email"`
-	OrgName     string         `db:"org_name"`
-	OrgTimezone string         `db:"org_timezone"`
-	Today       time.Time      `db:"today"`
-	NeedsTouch  bool           `db:"needs_touch"`
-	// The set_config results of the same statement; scanned and ignored.
-	RoleSet    string `db:"role_set"`
-	TimeoutSet string `db:"timeout_set"`
-	PathSet    string `db:"path_set"`
+	UserID      string
+	OrgID       string
+	Role        string
+	AreaID      sql.NullString
+	UserName    string
+	UserEmail   string
+	OrgName     string
+	OrgTimezone string
+	Today       time.Time
+	NeedsTouch  bool
 }
 
 // Pool hands out request transactions.
@@ -77,7 +73,12 @@ func (p *Pool) Request(ctx context.Context, tokenHash []byte, readOnly bool, fn 
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	var s Session
-	if err := tx.GetContext(ctx, &s, p.q.RequestBegin, tokenHash, p.statementLimit); err != nil {
+	var roleSet, timeoutSet, pathSet string
+	// Scanned by position, not through sqlx's reflection: this runs on
+	// every request.
+	if err := tx.QueryRowContext(ctx, p.q.RequestBegin, tokenHash, p.statementLimit).Scan(
+		&s.UserID, &s.OrgID, &s.Role, &s.AreaID, &s.UserName, &s.UserEmail, &s.OrgName,
+		&s.OrgTimezone, &s.Today, &s.NeedsTouch, &roleSet, &timeoutSet, &pathSet); err != nil {
 		return classify(err)
 	}
 	if err := fn(ctx, tx, &s); err != nil {

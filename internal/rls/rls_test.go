@@ -678,8 +678,7 @@ func TestNoContextFailsClosed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var s rls.Session
-		if err := tx.GetContext(ctx, &s, fx.q.RequestBegin, a.token, "5000"); err != nil {
+		if _, err := tx.ExecContext(ctx, fx.q.RequestBegin, a.token, "5000"); err != nil {
 			t.Fatal(err)
 		}
 		var set string
