@@ -68,12 +68,6 @@ func run(args []string, env config.Env, stdout, stderr io.Writer) int {
 	if env("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
 	}
-	if env("GOGC") == "" {
-		// A fragment allocates ~100 KB and the live heap is a few MB, so
-		// the default GOGC=100 collects dozens of times a second under
-		// load; the memory limit above still bounds the heap.
-		debug.SetGCPercent(400)
-	}
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]

@@ -135,6 +135,22 @@ func run(ctx context.Context, o options) error {
 			say("  median: http p95 %.1f ms, bare p95 %.1f ms, %.2f×; rss %.0f MB",
 				res.P95, res.Bare.P95, res.P95/res.Bare.P95, float64(res.RSSMax)/(1<<20))
 		}
+		if org == "big" {
+			// The same table at one client: the per-request cost of the
+			// HTTP path without any contention for the cores.
+			one := o
+			one.concurrency, one.warmup = 1, time.Second
+			sc := scen[1]
+			res, err := measureHTTP(ctx, server, sess, sc, one)
+			if err != nil {
+				return err
+			}
+			if res.Bare, err = measurePgbench(ctx, pg, strings.TrimSpace(string(secret)), sc, one); err != nil {
+				return err
+			}
+			r.Single = res
+			say("  one client: http p50 %.2f ms, bare p50 %.2f ms", res.P50, res.Bare.P50)
+		}
 		if o.browser && org == "big" {
 			if r.PageLoad, err = measurePageLoads(ctx, server.base, sess, o.pageLoads); err != nil {
 				return fmt.Errorf("browser page loads: %w", err)

@@ -178,7 +178,7 @@ func measureHTTP(ctx context.Context, srv *server, sess *session, sc scenario, o
 		return result{}, fmt.Errorf("wrk not found: install the 'wrk' package (make bench does on Debian)")
 	}
 	run := func(d time.Duration) (string, error) {
-		cmd := exec.CommandContext(ctx, wrk, "-t", "2", "-c", strconv.Itoa(o.concurrency), "-d", fmt.Sprintf("%ds", int(d.Seconds())),
+		cmd := exec.CommandContext(ctx, wrk, "-t", strconv.Itoa(min(2, o.concurrency)), "-c", strconv.Itoa(o.concurrency), "-d", fmt.Sprintf("%ds", int(d.Seconds())),
 			"--timeout", "5s", "-s", script, srv.base+sc.Path)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -244,7 +244,7 @@ func measurePgbench(ctx context.Context, pg *pgembed.Server, secret string, sc s
 		return latency{}, err
 	}
 	args := func(d time.Duration, logs bool) []string {
-		a := []string{"-n", "-M", "extended", "-c", strconv.Itoa(o.concurrency), "-j", "2",
+		a := []string{"-n", "-M", "extended", "-c", strconv.Itoa(o.concurrency), "-j", strconv.Itoa(min(2, o.concurrency)),
 			"-T", strconv.Itoa(int(d.Seconds())), "-f", script,
 			"-h", pg.SocketDir(), "-p", strconv.Itoa(pg.Port()), "-U", database.LoginRole}
 		if logs {
