@@ -25,7 +25,7 @@ type Options struct {
 	Logger         *slog.Logger
 }
 
-// Server holds what the handlers share. It has no *sqlx.DB: the database
+// Server holds what the handlers share. It holds no database handle: the database
 // is reachable only through the rls.Pool's request transactions.
 type Server struct {
 	pool    *rls.Pool
