@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -36,9 +37,12 @@ func (s *Server) renderLogin(c *fiber.Ctx, status int, f loginForm) error {
 
 const msgBadLogin = "Correo o contraseña incorrectos."
 
-// POST /login: the password is checked outside any transaction (argon2id
-// takes tens of milliseconds and must not hold a connection); an unknown
-// e-mail spends the same time on a dummy hash and gets the same message.
+// POST /login. The password is checked outside any transaction (argon2id
+// takes tens of milliseconds and must not hold a connection). An unknown
+// e-mail spends the same time on a dummy hash, is counted the same way and
+// gets the same message as a wrong password. After five quick failures per
+// account or per client address each try waits longer (429 with
+// Retry-After); a hundred in a row lock the account until a password reset.
 func (s *Server) login(c *fiber.Ctx) error {
 	f := loginForm{
 		Email: strings.TrimSpace(c.FormValue("email")),
@@ -53,37 +57,73 @@ func (s *Server) login(c *fiber.Ctx) error {
 		f.Error = msgBadLogin
 		return s.renderLogin(c, fiber.StatusUnauthorized, f)
 	}
+	email, ip := strings.ToLower(f.Email), c.IP()
 
+	var wait int
 	var cred struct {
 		UserID       string `db:"user_id"`
 		PasswordHash string `db:"password_hash"`
+		Locked       bool   `db:"locked"`
 	}
+	found := true
 	err := s.pool.Anonymous(c.UserContext(), true, func(ctx context.Context, tx *sqlx.Tx) error {
-		return tx.GetContext(ctx, &cred, s.q.LoginLookup, strings.ToLower(f.Email))
+		if err := tx.GetContext(ctx, &wait, s.q.LoginWait, email, ip); err != nil || wait > 0 {
+			return err
+		}
+		err := tx.GetContext(ctx, &cred, s.q.LoginLookup, email)
+		if errors.Is(err, sql.ErrNoRows) {
+			found = false
+			return nil
+		}
+		return err
 	})
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		auth.VerifyNothing(password)
-		f.Error = msgBadLogin
-		return s.renderLogin(c, fiber.StatusUnauthorized, f)
-	case err != nil:
+	if err != nil {
 		return err
 	}
-	ok, _, err := auth.Verify(password, cred.PasswordHash)
-	if err != nil {
-		return fmt.Errorf("login: stored hash of user %s: %w", cred.UserID, err)
+	if wait > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(wait))
+		f.Error = fmt.Sprintf("Demasiados intentos; espera %d segundos.", wait)
+		return s.renderLogin(c, fiber.StatusTooManyRequests, f)
+	}
+
+	ok, needsRehash := false, false
+	if found {
+		if ok, needsRehash, err = auth.Verify(password, cred.PasswordHash); err != nil {
+			return fmt.Errorf("login: stored hash of user %s: %w", cred.UserID, err)
+		}
+	} else {
+		auth.VerifyNothing(password)
 	}
 	if !ok {
+		if err := s.pool.Anonymous(c.UserContext(), false, func(ctx context.Context, tx *sqlx.Tx) error {
+			_, err := tx.ExecContext(ctx, s.q.LoginFailed, email, ip)
+			return err
+		}); err != nil {
+			return err
+		}
 		f.Error = msgBadLogin
 		return s.renderLogin(c, fiber.StatusUnauthorized, f)
 	}
+	if cred.Locked {
+		f.Error = "Esta cuenta está bloqueada tras demasiados intentos fallidos. Restablece tu contraseña para desbloquearla."
+		return s.renderLogin(c, fiber.StatusForbidden, f)
+	}
 
+	var newHash any
+	if needsRehash {
+		if newHash, err = auth.Hash(password); err != nil {
+			return err
+		}
+	}
 	token, hash, err := auth.NewToken()
 	if err != nil {
 		return err
 	}
 	old := s.sessionHash(c)
 	err = s.pool.Anonymous(c.UserContext(), false, func(ctx context.Context, tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q.LoginSucceeded, cred.UserID, email, ip, newHash); err != nil {
+			return err
+		}
 		if old != nil {
 			if _, err := tx.ExecContext(ctx, s.q.SessionEnd, old); err != nil {
 				return err
@@ -92,7 +132,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		var org sql.NullString
 		return tx.GetContext(ctx, &org, s.q.SessionStart, hash, cred.UserID,
 			interval(s.opts.SessionIdle.Seconds()), interval(s.opts.SessionMax.Seconds()),
-			c.Get(fiber.HeaderUserAgent), c.IP())
+			c.Get(fiber.HeaderUserAgent), ip)
 	})
 	if err != nil {
 		return err

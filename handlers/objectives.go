@@ -643,16 +643,10 @@ func (s *Server) fillObjectiveForm(r *request, f *objectiveForm) error {
 	return nil
 }
 
-// canCreateObjective: corporativo anywhere, gerente in their own area,
-// empleado never (docs/security.md).
-func canCreateObjective(r *request) bool {
-	return r.sess.Role == "corporativo" || r.sess.Role == "gerente"
-}
-
 // GET /objectives/new
 func (s *Server) objectiveNew(c *fiber.Ctx, r *request) error {
-	if !canCreateObjective(r) {
-		return forbidden("Tu rol no permite crear objetivos. Pide a un gerente o a un corporativo que lo haga.")
+	if err := r.require(actObjectiveCreate); err != nil {
+		return err
 	}
 	today := r.sess.Today
 	f := objectiveForm{Status: "draft", Priority: "medium", Owner: r.sess.UserID,
@@ -668,8 +662,8 @@ func (s *Server) objectiveNew(c *fiber.Ctx, r *request) error {
 
 // POST /objectives
 func (s *Server) objectiveCreate(c *fiber.Ctx, r *request) error {
-	if !canCreateObjective(r) {
-		return forbidden("Tu rol no permite crear objetivos. Pide a un gerente o a un corporativo que lo haga.")
+	if err := r.require(actObjectiveCreate); err != nil {
+		return err
 	}
 	f := objectiveForm{
 		Title: strings.TrimSpace(c.FormValue("title")), Description: strings.TrimSpace(c.FormValue("description")),

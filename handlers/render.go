@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"fmt"
+
 	"github.com/gofiber/fiber/v2"
 
 	"rumbo/internal/rls"
@@ -43,10 +45,36 @@ func (s *Server) layout(c *fiber.Ctx, sess *rls.Session, title, nav, csrf string
 	}
 }
 
-// page renders a full document for a signed-in member.
+// settingsNav are the settings pages, each shown to the roles that may use it.
+var settingsNav = []struct {
+	views.NavItem
+	act action
+}{
+	{views.NavItem{Key: "members", Label: "Miembros", Href: "/settings/members"}, actMembersView},
+	{views.NavItem{Key: "invitations", Label: "Invitaciones", Href: "/settings/invitations"}, actInvitationsManage},
+	{views.NavItem{Key: "organization", Label: "Organización", Href: "/settings/organization"}, actOrganizationManage},
+}
+
+// page renders a full document for a signed-in member, with the
+// organisation switcher (one query) in its menu.
 func (s *Server) page(c *fiber.Ctx, r *request, name, title, nav string, data any) error {
+	l := s.layout(c, r.sess, title, nav, r.csrf())
+	if err := r.tx.SelectContext(r.ctx, &l.User.Orgs, s.q.LayoutOrganizations); err != nil {
+		return fmt.Errorf("layout-organizations: %w", err)
+	}
+	for i := range l.User.Orgs {
+		o := &l.User.Orgs[i]
+		if o.Current = o.ID == r.sess.OrgID; o.Current {
+			l.User.HasLogo, l.User.LookVersion = o.HasLogo, o.Look
+		}
+	}
+	for _, item := range settingsNav {
+		if r.can(item.act) {
+			l.User.Settings = append(l.User.Settings, item.NavItem)
+		}
+	}
 	c.Type("html", "utf-8")
-	return s.views.Page(c, name, s.layout(c, r.sess, title, nav, r.csrf()), data)
+	return s.views.Page(c, name, l, data)
 }
 
 // fragment renders one {{define}} alone, for htmx.
@@ -65,4 +93,13 @@ type option struct {
 // an absolute URI in the request line.
 func requestURI(c *fiber.Ctx) string {
 	return string(c.Request().URI().RequestURI())
+}
+
+// baseURL is where links in e-mails and copyable links point: RUMBO_BASE_URL,
+// else the scheme and host this request came in on.
+func (s *Server) baseURL(c *fiber.Ctx) string {
+	if s.opts.BaseURL != "" {
+		return s.opts.BaseURL
+	}
+	return c.Protocol() + "://" + c.Hostname()
 }

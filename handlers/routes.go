@@ -32,5 +32,8 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/fragments/objectives/stats", s.withTx(s.objectivesStats))
 	app.Get("/fragments/objectives/table", s.withTx(s.objectivesTable))
 
+	s.invitationRoutes(app) // handlers/invitations.go
+	s.memberRoutes(app)     // handlers/members.go
+
 	app.Use(func(c *fiber.Ctx) error { return errNotFound })
 }

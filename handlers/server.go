@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"rumbo/internal/mail"
 	"rumbo/internal/rls"
 	"rumbo/queries"
 	"rumbo/views"
@@ -23,6 +24,8 @@ type Options struct {
 	RequestTimeout time.Duration // deadline of every request transaction
 	SchemaVersion  int64         // newest embedded migration, for /readyz
 	Logger         *slog.Logger
+	BaseURL        string      // public URL for links in e-mails; empty: from the request
+	Mailer         mail.Sender // nil without RUMBO_SMTP_URL: pages show links instead
 }
 
 // Server holds what the handlers share. It holds no database handle: the database

@@ -2,8 +2,8 @@
 -- SECURITY DEFINER functions of migrations/00003_sessions.sql.
 
 -- name: login-lookup
--- The user id and password hash for an e-mail (no row when unknown).
-SELECT user_id, password_hash FROM app.login_lookup($1);
+-- The user id, password hash and lock for an e-mail (no row when unknown).
+SELECT user_id, password_hash, locked FROM app.login_lookup($1);
 
 -- name: session-start
 -- Stores a new session ($1 token hash) for user $2 and returns the organisation it starts in (NULL when none).

@@ -39,6 +39,10 @@ type Queries struct {
 
 	AreasOptions   string `query:"areas-options"`
 	MembersOptions string `query:"members-options"`
+
+	Accounts
+	Invitations
+	Members
 }
 
 // Load parses the embedded files.
@@ -48,16 +52,9 @@ func Load() (*Queries, error) {
 		return nil, err
 	}
 	q := &Queries{}
-	v := reflect.ValueOf(q).Elem()
 	used := map[string]bool{}
-	for i := 0; i < v.NumField(); i++ {
-		name := v.Type().Field(i).Tag.Get("query")
-		sql, ok := all[name]
-		if !ok {
-			return nil, fmt.Errorf("queries: %s has no query named %q", v.Type().Field(i).Name, name)
-		}
-		v.Field(i).SetString(sql)
-		used[name] = true
+	if err := fill(reflect.ValueOf(q).Elem(), all, used); err != nil {
+		return nil, err
 	}
 	for name := range all {
 		if !used[name] {
@@ -65,6 +62,28 @@ func Load() (*Queries, error) {
 		}
 	}
 	return q, nil
+}
+
+// fill sets every tagged string field, descending into embedded groups
+// (one group type per noun, each in its own file).
+func fill(v reflect.Value, all map[string]string, used map[string]bool) error {
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			if err := fill(v.Field(i), all, used); err != nil {
+				return err
+			}
+			continue
+		}
+		name := f.Tag.Get("query")
+		sql, ok := all[name]
+		if !ok {
+			return fmt.Errorf("queries: %s has no query named %q", f.Name, name)
+		}
+		v.Field(i).SetString(sql)
+		used[name] = true
+	}
+	return nil
 }
 
 // MustLoad is Load for start-up code and tests.

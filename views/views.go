@@ -18,7 +18,7 @@ import (
 	"sync"
 )
 
-//go:embed layouts/*.html partials/*.html errors/*.html auth/*.html objectives/*.html
+//go:embed */*.html
 var files embed.FS
 
 // Layout is what the page layout needs besides the page itself.
@@ -36,6 +36,25 @@ type LayoutUser struct {
 	Email   string
 	Role    string
 	OrgName string
+	// Orgs are all the user's organisations; the menu offers a switch when
+	// there is more than one.
+	Orgs []LayoutOrg
+	// Settings are the settings pages the member's role may use.
+	Settings []NavItem
+	// The organisation's look: a logo, and colours served as
+	// /org/theme.css; LookVersion changes whenever either does.
+	HasLogo     bool
+	LookVersion int
+}
+
+// LayoutOrg is one entry of the organisation switcher.
+type LayoutOrg struct {
+	ID      string `db:"id"`
+	Name    string `db:"name"`
+	Role    string `db:"role"`
+	HasLogo bool   `db:"has_logo"`
+	Look    int    `db:"look_version"`
+	Current bool
 }
 
 // Views renders templates.

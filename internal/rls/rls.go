@@ -42,6 +42,9 @@ type Session struct {
 	OrgTimezone string
 	Today       time.Time
 	NeedsTouch  bool
+	// NeedsRotation: the member's role changed since the session began, so
+	// the wrapper swaps the session token.
+	NeedsRotation bool
 }
 
 // Pool hands out request transactions.
@@ -78,7 +81,7 @@ func (p *Pool) Request(ctx context.Context, tokenHash []byte, readOnly bool, fn 
 	// every request.
 	if err := tx.QueryRowContext(ctx, p.q.RequestBegin, tokenHash, p.statementLimit).Scan(
 		&s.UserID, &s.OrgID, &s.Role, &s.AreaID, &s.UserName, &s.UserEmail, &s.OrgName,
-		&s.OrgTimezone, &s.Today, &s.NeedsTouch, &roleSet, &timeoutSet, &pathSet); err != nil {
+		&s.OrgTimezone, &s.Today, &s.NeedsTouch, &s.NeedsRotation, &roleSet, &timeoutSet, &pathSet); err != nil {
 		return classify(err)
 	}
 	if err := fn(ctx, tx, &s); err != nil {

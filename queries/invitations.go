@@ -1,0 +1,5 @@
+package queries
+
+// Invitations are the invitation management and acceptance queries
+// (invitations.sql).
+type Invitations struct{}
