@@ -16,12 +16,16 @@ import (
 )
 
 type loginForm struct {
-	CSRF, Email, Next, Error string
+	CSRF, Email, Next, Error, Notice string
 }
 
 // GET /login
 func (s *Server) loginPage(c *fiber.Ctx) error {
-	return s.renderLogin(c, fiber.StatusOK, loginForm{Next: safeNext(c.Query("next"))})
+	f := loginForm{Next: safeNext(c.Query("next"))}
+	if c.Query("reset") == "1" {
+		f.Notice = "Tu contraseña se actualizó. Inicia sesión con la nueva."
+	}
+	return s.renderLogin(c, fiber.StatusOK, f)
 }
 
 func (s *Server) renderLogin(c *fiber.Ctx, status int, f loginForm) error {

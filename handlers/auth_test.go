@@ -216,11 +216,23 @@ func TestHomeLeadsToObjectives(t *testing.T) {
 
 func TestRemovedMemberLosesAccessOnTheNextRequest(t *testing.T) {
 	org := tdb.NewOrg(t, "Removed Org")
+	other := tdb.NewOrg(t, "Still Mine")
 	u := tdb.Member(t, org, "Ramón Removed", "empleado")
+	tdb.NewObjective(t, org, testpg.Objective{Title: "Lo que dejó Ramón", Owner: u.ID})
 	e, _ := signIn(t, u.Email)
+	e.GET("/objectives").Expect().Status(http.StatusOK).Body().Contains("Lo que dejó Ramón")
 	tdb.Exec(t, `UPDATE memberships SET removed_at = now() WHERE org_id = $1 AND user_id = $2`, org.ID, u.ID)
-	e.GET("/objectives").Expect().Status(http.StatusForbidden).Body().Contains("ya no pertenece")
-	htmx(e.GET("/fragments/objectives/table")).Expect().Status(http.StatusForbidden)
+	// belonging nowhere now: off to create an organisation
+	e.GET("/objectives").Expect().Status(http.StatusSeeOther).Header("Location").IsEqual("/onboarding")
+	r := htmx(e.GET("/fragments/objectives/table")).Expect().Status(http.StatusForbidden)
+	r.Header("HX-Redirect").IsEqual("/onboarding")
+	r.Body().NotContains("Lo que dejó Ramón")
+
+	// a member of another organisation is offered a switch instead
+	tdb.AddMember(t, other, u, "empleado", "")
+	page := e.GET("/objectives").Expect().Status(http.StatusForbidden).Body()
+	page.Contains("ya no pertenece").Contains("Ir a Still Mine").NotContains("Lo que dejó Ramón")
+	htmx(e.GET("/fragments/objectives/table")).Expect().Status(http.StatusForbidden).Body().Contains("ya no pertenece")
 }
 
 func TestSessionExpiryIsEnforcedServerSide(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,11 +111,28 @@ func client(t *testing.T) *httpexpect.Expect {
 	return clientFor(t, testApp, "http://rumbo.test")
 }
 
+// clientAddr gives every test client its own address, so login throttling
+// per client address sees one person per client, as on a real network.
+var clientAddr atomic.Uint32
+
+// fromAddr sets the request's remote address before the binder sees it.
+type fromAddr struct {
+	addr string
+	next http.RoundTripper
+}
+
+func (f fromAddr) RoundTrip(r *http.Request) (*http.Response, error) {
+	r.RemoteAddr = f.addr
+	return f.next.RoundTrip(r)
+}
+
 func clientFor(t *testing.T, app *fiber.App, baseURL string) *httpexpect.Expect {
+	n := clientAddr.Add(1)
+	addr := fmt.Sprintf("10.%d.%d.%d:40000", n>>16&255, n>>8&255, n&255)
 	return httpexpect.WithConfig(httpexpect.Config{
 		BaseURL: baseURL,
 		Client: &http.Client{
-			Transport: httpexpect.NewFastBinder(app.Handler()),
+			Transport: fromAddr{addr: addr, next: httpexpect.NewFastBinder(app.Handler())},
 			Jar:       httpexpect.NewCookieJar(),
 			CheckRedirect: func(*http.Request, []*http.Request) error {
 				return http.ErrUseLastResponse

@@ -59,8 +59,8 @@ var settingsNav = []struct {
 // organisation switcher (one query) in its menu.
 func (s *Server) page(c *fiber.Ctx, r *request, name, title, nav string, data any) error {
 	l := s.layout(c, r.sess, title, nav, r.csrf())
-	if err := r.tx.SelectContext(r.ctx, &l.User.Orgs, s.q.LayoutOrganizations); err != nil {
-		return fmt.Errorf("layout-organizations: %w", err)
+	if err := r.tx.SelectContext(r.ctx, &l.User.Orgs, s.q.SessionOrganizations, r.hash); err != nil {
+		return fmt.Errorf("session-organizations: %w", err)
 	}
 	for i := range l.User.Orgs {
 		o := &l.User.Orgs[i]

@@ -44,20 +44,29 @@ func (s *Server) withTx(h txHandler) fiber.Handler {
 			return s.unauthenticated(c)
 		}
 		readOnly := c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead
-		var touch bool
+		var touch, rotate bool
 		err := s.pool.Request(c.UserContext(), hash, readOnly, func(ctx context.Context, tx *sqlx.Tx, sess *rls.Session) error {
 			c.Locals(localSession, sess)
-			touch = sess.NeedsTouch
+			touch, rotate = sess.NeedsTouch, sess.NeedsRotation
 			return h(c, &request{ctx: ctx, tx: tx, sess: sess, hash: hash, srv: s})
 		})
 		switch {
 		case errors.Is(err, rls.ErrNoSession):
 			s.clearSessionCookie(c)
 			return s.unauthenticated(c)
+		case errors.Is(err, rls.ErrNoMembership):
+			return s.noMembership(c, hash)
 		case err != nil:
 			return err
 		}
-		if touch {
+		// Session upkeep in its own short write transactions, after the
+		// request's own: a role change gets a new token, an idle clock
+		// older than five minutes is refreshed.
+		if rotate {
+			if err := s.rotate(c, hash); err != nil {
+				s.log.Warn("session rotation failed", "err", err)
+			}
+		} else if touch {
 			if err := s.pool.Touch(c.UserContext(), hash); err != nil {
 				s.log.Warn("session touch failed", "err", err)
 			}

@@ -143,15 +143,30 @@ BEGIN
 END $$;
 -- +goose StatementEnd
 
--- The organisations the request's user belongs to, for the switcher.
+-- The organisations the session's user belongs to, for the switcher (and
+-- for the page shown when the session's current one is no longer theirs).
 -- +goose StatementBegin
-CREATE FUNCTION app.my_organizations()
+CREATE FUNCTION app.session_organizations(p_token_hash bytea)
 RETURNS TABLE (id uuid, name text, role text, has_logo boolean, look_version integer)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
     SELECT o.id, o.name, m.role, o.logo IS NOT NULL, o.look_version
-    FROM rumbo.memberships AS m JOIN rumbo.organizations AS o ON o.id = m.org_id
-    WHERE m.user_id = app.user_id() AND m.removed_at IS NULL
+    FROM rumbo.sessions AS s
+    JOIN rumbo.memberships AS m ON m.user_id = s.user_id AND m.removed_at IS NULL
+    JOIN rumbo.organizations AS o ON o.id = m.org_id
+    WHERE s.token_hash = p_token_hash AND s.expires_at > now()
     ORDER BY lower(o.name), o.id;
+$$;
+-- +goose StatementEnd
+
+-- The e-mail and organisation of a pending, unexpired invitation, so
+-- sign-up can pre-fill (and fix) the invited address.
+-- +goose StatementBegin
+CREATE FUNCTION app.invitation_for_signup(p_token_hash bytea)
+RETURNS TABLE (email text, org_name text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+    SELECT i.email, o.name
+    FROM rumbo.invitations AS i JOIN rumbo.organizations AS o ON o.id = i.org_id
+    WHERE i.token_hash = p_token_hash AND i.status = 'pending' AND i.expires_at > now();
 $$;
 -- +goose StatementEnd
 
@@ -315,7 +330,8 @@ END $$;
 
 GRANT EXECUTE ON FUNCTION
     app.session_account(bytea), app.sign_up(text, text, text), app.save_onboarding_draft(bytea, jsonb),
-    app.create_organization(bytea, text, text, text, text, text, smallint), app.my_organizations(),
+    app.create_organization(bytea, text, text, text, text, text, smallint), app.session_organizations(bytea),
+    app.invitation_for_signup(bytea),
     app.switch_organization(bytea, uuid), app.rotate_session(bytea, bytea), app.end_all_sessions(bytea),
     app.login_lookup(text), app.login_wait(text, text), app.login_failed(text, text),
     app.login_succeeded(uuid, text, text, text), app.create_password_reset(text, bytea, interval),

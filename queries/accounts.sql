@@ -2,9 +2,13 @@
 -- organisations and password resets. All through the SECURITY DEFINER
 -- functions of migrations/00006_accounts.sql.
 
--- name: layout-organizations
--- The signed-in user's organisations for the layout's switcher, with the current one's look.
-SELECT id, name, role, has_logo, look_version FROM app.my_organizations();
+-- name: session-organizations
+-- The organisations of the session's user ($1 token hash), for the switcher, with each one's look.
+SELECT id, name, role, has_logo, look_version FROM app.session_organizations($1);
+
+-- name: invitation-for-signup
+-- The e-mail and organisation of a pending invitation, by its token hash.
+SELECT email, org_name FROM app.invitation_for_signup($1);
 
 -- name: account-by-session
 -- The account behind a session token hash, member of an organisation or not yet.

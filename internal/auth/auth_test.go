@@ -75,3 +75,28 @@ func TestSignSeparatesParts(t *testing.T) {
 		t.Fatal("Equal is wrong")
 	}
 }
+
+func TestPasswordProblem(t *testing.T) {
+	for pw, bad := range map[string]bool{
+		"corto":                    true,
+		"123456789":                true,
+		"1234567890":               true, // common
+		"QWERTYUIOP":               true, // common, any case
+		"contraseña123":            true, // common in Spanish
+		"ana.perez@example.com":    true, // the e-mail itself
+		"ana.perez1":               true, // the e-mail's local part and little more
+		"AnaPerez":                 true, // too short anyway
+		"Ana Pérez Gómez":          true, // the name
+		"caballo-bateria-grapa":    false,
+		"rumbo es mi brújula 2026": false,
+		strings.Repeat("x", 1025):  true,
+	} {
+		got := PasswordProblem(pw, "ana.perez@example.com", "Ana Pérez Gómez")
+		if (got != "") != bad {
+			t.Errorf("PasswordProblem(%q) = %q, want refused=%v", pw, got, bad)
+		}
+	}
+	if n := len(commonPasswords()); n < 10000 {
+		t.Errorf("only %d common passwords loaded", n)
+	}
+}
