@@ -292,3 +292,53 @@ func TestWorksWithJavaScriptOff(t *testing.T) {
 		t.Errorf("area filter without JavaScript shows %d rows, want 10", len(rows))
 	}
 }
+
+// TestSignUpAndOnboardingInTheBrowser: a newcomer creates an account and an
+// organisation, and a half-filled onboarding survives a reload.
+func TestSignUpAndOnboardingInTheBrowser(t *testing.T) {
+	base, _ := serve(t)
+	ctx := newBrowser(t)
+	do(t, ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.Click(chromedp.CSS(`a[href="/signup"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=name]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), "Lucía Fundadora"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "lucia@fundadora.test"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "corta"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.field-error`)),
+	)
+	screenshot(t, ctx, "signup-error")
+	do(t, ctx,
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "una brújula que no falla"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=slug]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), "Brújula Digital"),
+	)
+	// the draft is saved as she types (htmx, after a pause), so a reload keeps it
+	var saved bool
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !saved; time.Sleep(200 * time.Millisecond) {
+		var draft string
+		tdb.Get(t, &draft, `SELECT coalesce(onboarding_draft->>'name', '') FROM users WHERE email = 'lucia@fundadora.test'`)
+		saved = draft == "Brújula Digital"
+	}
+	if !saved {
+		t.Fatal("the onboarding draft was not saved while typing")
+	}
+	do(t, ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`input[name=name]`)))
+	if v := eval[string](t, ctx, `document.querySelector("input[name=name]").value`); v != "Brújula Digital" {
+		t.Fatalf("after reload the name is %q", v)
+	}
+	screenshot(t, ctx, "onboarding")
+	do(t, ctx,
+		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#objectives-table .empty-state`)),
+	)
+	text := eval[string](t, ctx, `document.body.textContent`)
+	for _, want := range []string{"Brújula Digital", "Lucía Fundadora", "No hay objetivos", "Crear primer objetivo"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("after onboarding the page lacks %q", want)
+		}
+	}
+	screenshot(t, ctx, "first-objectives-page")
+}
