@@ -1,24 +1,19 @@
 package handlers
 
 import (
-	"bytes"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
-	texttemplate "text/template"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/lib/pq"
 
-	"rumbo/internal/auth"
 	"rumbo/queries"
 	"rumbo/views"
 )
@@ -26,34 +21,18 @@ import (
 // Objectives: the list page with its stats and table fragments, the detail
 // page, and creation. This file is the pattern the other nouns copy.
 
-const (
-	objectivesPageSize = 25
-	// countCap bounds the "how many match" count: beyond it the table says
-	// "más de 1.000" instead of scanning the whole organisation.
-	countCap = 1000
-)
-
 var objectiveStatuses = []string{"draft", "in_progress", "completed", "cancelled"}
 var priorities = []string{"low", "medium", "high"}
 
-// objectiveSort is one whitelisted sort: the SQL expression is ours, the
-// request only picks its name.
-type objectiveSort struct {
-	Name  string // value of the sort parameter (without the "-" for descending)
-	Key   string // SQL expression of the sort key
-	Type  string // its type, to cast a cursor's value back
-	Label string
-}
-
-var objectiveSorts = []objectiveSort{
+var objectiveSorts = []sortSpec{
 	{Name: "end_date", Key: "o.end_date", Type: "date", Label: "Fecha de fin"},
 	{Name: "title", Key: "lower(o.title)", Type: "text", Label: "Título"},
 	{Name: "progress", Key: "o.progress", Type: "smallint", Label: "Progreso"},
 	{Name: "created_at", Key: "o.created_at", Type: "timestamptz", Label: "Fecha de creación"},
 }
 
-// sortChoices are the options of the "Ordenar por" select.
-var sortChoices = []option{
+// objectiveSortChoices are the options of the "Ordenar por" select.
+var objectiveSortChoices = []option{
 	{Value: "end_date", Label: "Fin más próximo"},
 	{Value: "-end_date", Label: "Fin más lejano"},
 	{Value: "title", Label: "Título (A–Z)"},
@@ -64,61 +43,21 @@ var sortChoices = []option{
 	{Value: "created_at", Label: "Más antiguos"},
 }
 
-// objectiveListQueries holds objectives-list expanded for every sort,
-// direction and paging direction, once at start-up.
-type objectiveListQueries map[string]string
-
-func listKey(sort string, desc, backward bool) string {
-	return fmt.Sprintf("%s/%t/%t", sort, desc, backward)
-}
-
-func expandObjectiveList(tmpl string) (objectiveListQueries, error) {
-	t, err := texttemplate.New("objectives-list").Parse(tmpl)
-	if err != nil {
-		return nil, fmt.Errorf("objectives-list: %w", err)
-	}
-	out := objectiveListQueries{}
-	for _, so := range objectiveSorts {
-		for _, desc := range []bool{false, true} {
-			for _, backward := range []bool{false, true} {
-				// Walking backwards reverses the order; rows are put back
-				// in display order after the query.
-				ascending := desc == backward
-				cmp, dir := ">", "ASC"
-				if !ascending {
-					cmp, dir = "<", "DESC"
-				}
-				var b bytes.Buffer
-				if err := t.Execute(&b, map[string]string{"Key": so.Key, "Type": so.Type, "Cmp": cmp, "Dir": dir}); err != nil {
-					return nil, err
-				}
-				out[listKey(so.Name, desc, backward)] = b.String()
-			}
-		}
-	}
-	return out, nil
+func newObjectivesListing(q *queries.Queries) (*listing, error) {
+	return newListing("/objectives", "/fragments/objectives/table", q.ObjectivesList, objectiveSorts, "end_date")
 }
 
 // objectiveFilters are the table's parameters, validated.
 type objectiveFilters struct {
 	Status, Area, Owner, Q string
-	Sort                   objectiveSort
-	Desc                   bool
-	After, Before          string // raw cursors
-}
-
-func (f objectiveFilters) sortParam() string {
-	if f.Desc {
-		return "-" + f.Sort.Name
-	}
-	return f.Sort.Name
+	listParams
 }
 
 func (f objectiveFilters) filtered() bool {
 	return f.Status != "" || f.Area != "" || f.Owner != "" || f.Q != ""
 }
 
-// values are the filters as URL parameters, without defaults and cursors.
+// values are the filters as URL parameters (no sort, no cursor).
 func (f objectiveFilters) values() url.Values {
 	v := url.Values{}
 	for _, kv := range [][2]string{{"q", f.Q}, {"status", f.Status}, {"area", f.Area}, {"owner", f.Owner}} {
@@ -126,31 +65,18 @@ func (f objectiveFilters) values() url.Values {
 			v.Set(kv[0], kv[1])
 		}
 	}
-	if p := f.sortParam(); p != "end_date" {
-		v.Set("sort", p)
-	}
 	return v
-}
-
-// link is one URL in two forms: the page (for people and no-JS) and the
-// fragment (for htmx).
-type link struct{ Page, Frag string }
-
-func objectivesLink(v url.Values) *link {
-	q := v.Encode()
-	if q != "" {
-		q = "?" + q
-	}
-	return &link{Page: "/objectives" + q, Frag: "/fragments/objectives/table" + q}
 }
 
 // parseObjectiveFilters reads the table parameters. Unknown or malformed
 // values are refused with a 422 and a message, never silently ignored: a
 // URL that says "filtered" must not show unfiltered rows.
-func parseObjectiveFilters(c *fiber.Ctx) (objectiveFilters, error) {
-	f := objectiveFilters{
-		Status: c.Query("status"), Area: c.Query("area"), Owner: c.Query("owner"),
-		Q: strings.TrimSpace(c.Query("q")), After: c.Query("after"), Before: c.Query("before"),
+func (s *Server) parseObjectiveFilters(c *fiber.Ctx) (objectiveFilters, error) {
+	f := objectiveFilters{Status: c.Query("status"), Area: c.Query("area"), Owner: c.Query("owner"),
+		Q: strings.TrimSpace(c.Query("q"))}
+	var err error
+	if f.listParams, err = s.objList.parseParams(c); err != nil {
+		return f, err
 	}
 	if f.Status != "" && !slices.Contains(objectiveStatuses, f.Status) {
 		return f, invalid("El estado elegido no existe. Elige Borrador, En progreso, Completado o Cancelado.")
@@ -164,43 +90,7 @@ func parseObjectiveFilters(c *fiber.Ctx) (objectiveFilters, error) {
 	if utf8.RuneCountInString(f.Q) > 100 {
 		return f, invalid("La búsqueda admite hasta 100 caracteres.")
 	}
-	sortParam := c.Query("sort", "end_date")
-	name, desc := strings.CutPrefix(sortParam, "-")
-	i := slices.IndexFunc(objectiveSorts, func(s objectiveSort) bool { return s.Name == name })
-	if i < 0 {
-		return f, invalid("No se puede ordenar por ese criterio. Elige fecha de fin, título, progreso o fecha de creación.")
-	}
-	f.Sort, f.Desc = objectiveSorts[i], desc
-	if f.After != "" && f.Before != "" {
-		return f, invalid("El enlace de paginación no es válido.")
-	}
 	return f, nil
-}
-
-// Cursors are signed with the instance secret and bound to the
-// organisation and the sort, so a cursor edited by hand, taken from another
-// organisation or from another sort is refused instead of misbehaving.
-func (s *Server) cursor(orgID string, f objectiveFilters, key, id string) string {
-	payload := base64.RawURLEncoding.EncodeToString([]byte(f.sortParam() + "\x1f" + key + "\x1f" + id))
-	return payload + "." + auth.Sign(s.opts.Secret, "cursor", orgID, payload)[:22]
-}
-
-var errBadCursor = invalid("El enlace de paginación no es válido o es de otra organización. Vuelve a la primera página.")
-
-func (s *Server) readCursor(orgID string, f objectiveFilters, raw string) (key, id string, err error) {
-	payload, sig, ok := strings.Cut(raw, ".")
-	if !ok || len(raw) > 400 || !auth.Equal(sig, auth.Sign(s.opts.Secret, "cursor", orgID, payload)[:22]) {
-		return "", "", errBadCursor
-	}
-	b, err := base64.RawURLEncoding.DecodeString(payload)
-	if err != nil {
-		return "", "", errBadCursor
-	}
-	parts := strings.Split(string(b), "\x1f")
-	if len(parts) != 3 || parts[0] != f.sortParam() || !isUUID(parts[2]) {
-		return "", "", errBadCursor
-	}
-	return parts[1], parts[2], nil
 }
 
 // The view-models: one per fragment, shared by the page and the fragment
@@ -245,20 +135,13 @@ func scanObjectiveRows(r *request, dest *[]objectiveRow, query string, args []an
 	return rows.Err()
 }
 
-type tableColumn struct {
-	Label, Class string
-	Link         *link
-	Active, Desc bool
-}
-
 type objectivesTable struct {
-	Rows                    []objectiveRow
-	RowsHTML                template.HTML // see views.ObjectiveRowsHTML
-	Error                   string
-	Filtered                bool
-	CountLabel              string
-	Columns                 []tableColumn
-	First, Prev, Next, Last *link
+	Rows     []objectiveRow
+	RowsHTML template.HTML // see views.ObjectiveRowsHTML
+	Error    string
+	Filtered bool
+	Columns  []tableColumn
+	pager
 }
 
 type filterForm struct {
@@ -280,43 +163,23 @@ func (s *Server) loadObjectiveStats(r *request) (objectiveStats, error) {
 	return st, nil
 }
 
-// likePattern escapes LIKE's wildcards so a search is literal text.
-func likePattern(q string) string {
-	if q == "" {
-		return ""
-	}
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(q) + "%"
-}
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 func (s *Server) loadObjectivesTable(r *request, f objectiveFilters) (objectivesTable, error) {
-	t := objectivesTable{Filtered: f.filtered(), Columns: objectiveColumns(f)}
-	backward := f.Before != ""
-	var curKey, curID any
-	switch {
-	case f.After != "":
-		k, id, err := s.readCursor(r.sess.OrgID, f, f.After)
-		if err != nil {
-			return t, err
-		}
-		curKey, curID = k, id
-	case backward && f.Before != "last":
-		k, id, err := s.readCursor(r.sess.OrgID, f, f.Before)
-		if err != nil {
-			return t, err
-		}
-		curKey, curID = k, id
+	l := s.objList
+	base := f.values()
+	t := objectivesTable{Filtered: f.filtered(), Columns: []tableColumn{
+		l.column(base, f.listParams, "Título", "", "title"),
+		l.column(base, f.listParams, "Responsable", "", ""),
+		l.column(base, f.listParams, "Área", "", ""),
+		l.column(base, f.listParams, "Estado", "", ""),
+		l.column(base, f.listParams, "Progreso", "", "progress"),
+		l.column(base, f.listParams, "Fin", "", "end_date"),
+	}}
+	curKey, curID, err := s.cursorArgs(l, r.sess.OrgID, f.listParams)
+	if err != nil {
+		return t, err
 	}
 	args := []any{r.sess.OrgID, f.Status, nullable(f.Area), nullable(f.Owner), likePattern(f.Q)}
-	sqlText := s.objList[listKey(f.Sort.Name, f.Desc, backward)]
-	if err := scanObjectiveRows(r, &t.Rows, sqlText, append(args, curKey, curID, objectivesPageSize+1, countCap+1)); err != nil {
+	if err := scanObjectiveRows(r, &t.Rows, l.query(f.listParams), append(args, curKey, curID, pageSize+1, countCap+1)); err != nil {
 		return t, fmt.Errorf("objectives-list: %w", err)
 	}
 	matches := 0
@@ -325,12 +188,11 @@ func (s *Server) loadObjectivesTable(r *request, f objectiveFilters) (objectives
 	} else if err := r.tx.GetContext(r.ctx, &matches, s.q.ObjectivesCount, append(args, countCap+1)...); err != nil {
 		return t, fmt.Errorf("objectives-count: %w", err)
 	}
-	t.CountLabel = countLabel(matches, "objetivo", "objetivos")
-	more := len(t.Rows) > objectivesPageSize
+	more := len(t.Rows) > pageSize
 	if more {
-		t.Rows = t.Rows[:objectivesPageSize]
+		t.Rows = t.Rows[:pageSize]
 	}
-	if backward {
+	if f.backward() {
 		slices.Reverse(t.Rows)
 	}
 	rows := make([]views.ObjectiveRow, len(t.Rows))
@@ -345,91 +207,19 @@ func (s *Server) loadObjectivesTable(r *request, f objectiveFilters) (objectives
 		}
 	}
 	t.RowsHTML = views.ObjectiveRowsHTML(rows)
-
-	if len(t.Rows) == 0 {
-		return t, nil
+	if len(t.Rows) > 0 {
+		first, last := t.Rows[0], t.Rows[len(t.Rows)-1]
+		t.pager = s.pagerFor(l, r.sess.OrgID, base, f.listParams,
+			[2]string{first.SortKey, first.ID}, [2]string{last.SortKey, last.ID}, more)
 	}
-	base := f.values()
-	at := func(param, value string) *link {
-		v := url.Values{}
-		for k, vs := range base {
-			v[k] = vs
-		}
-		if param != "" {
-			v.Set(param, value)
-		}
-		return objectivesLink(v)
-	}
-	first, last := t.Rows[0], t.Rows[len(t.Rows)-1]
-	hasPrev, hasNext := f.After != "", more
-	if backward {
-		hasPrev, hasNext = more, f.Before != "last"
-	}
-	if hasPrev {
-		t.First = at("", "")
-		t.Prev = at("before", s.cursor(r.sess.OrgID, f, first.SortKey, first.ID))
-	}
-	if hasNext {
-		t.Next = at("after", s.cursor(r.sess.OrgID, f, last.SortKey, last.ID))
-		t.Last = at("before", "last")
-	}
+	t.CountLabel = countLabel(matches, "objetivo", "objetivos")
 	return t, nil
 }
 
-// countLabel says how many rows match, in Spanish, up to the cap.
-func countLabel(n int, one, many string) string {
-	switch {
-	case n > countCap:
-		return "Más de " + views.NumberES(strconv.Itoa(countCap)) + " " + many
-	case n == 1:
-		return "1 " + one
-	}
-	return views.NumberES(strconv.Itoa(n)) + " " + many
-}
-
-// objectiveColumns are the table headers; the sortable ones link to the
-// same view sorted by them (a second click reverses the order).
-func objectiveColumns(f objectiveFilters) []tableColumn {
-	sortLink := func(name string) (l *link, active, desc bool) {
-		v := f.values()
-		active = f.Sort.Name == name
-		next := name
-		if active && !f.Desc {
-			next = "-" + name
-		}
-		if next == "end_date" {
-			v.Del("sort")
-		} else {
-			v.Set("sort", next)
-		}
-		return objectivesLink(v), active, active && f.Desc
-	}
-	col := func(label, class, sortName string) tableColumn {
-		c := tableColumn{Label: label, Class: class}
-		if sortName != "" {
-			c.Link, c.Active, c.Desc = sortLink(sortName)
-		}
-		return c
-	}
-	return []tableColumn{
-		col("Título", "", "title"),
-		col("Responsable", "", ""),
-		col("Área", "", ""),
-		col("Estado", "", ""),
-		col("Progreso", "", "progress"),
-		col("Fin", "", "end_date"),
-	}
-}
-
 func (s *Server) filterForm(r *request, f objectiveFilters) (filterForm, error) {
-	form := filterForm{Q: f.Q}
+	form := filterForm{Q: f.Q, Sorts: sortOptions(objectiveSortChoices, f.listParams)}
 	for _, st := range objectiveStatuses {
 		form.Statuses = append(form.Statuses, option{Value: st, Label: views.Label("objective", st), Selected: st == f.Status})
-	}
-	sortParam := f.sortParam()
-	for _, o := range sortChoices {
-		o.Selected = o.Value == sortParam
-		form.Sorts = append(form.Sorts, o)
 	}
 	var err error
 	if form.Areas, err = s.options(r, s.q.AreasOptions, f.Area); err != nil {
@@ -439,55 +229,27 @@ func (s *Server) filterForm(r *request, f objectiveFilters) (filterForm, error) 
 	return form, err
 }
 
-// options loads a picker's choices (id, name), marking the selected one.
-func (s *Server) options(r *request, query, selected string) ([]option, error) {
-	var rows []struct {
-		ID   string `db:"id"`
-		Name string `db:"name"`
-	}
-	if err := r.tx.SelectContext(r.ctx, &rows, query, r.sess.OrgID); err != nil {
-		return nil, fmt.Errorf("options: %w", err)
-	}
-	out := make([]option, len(rows))
-	for i, row := range rows {
-		out[i] = option{Value: row.ID, Label: row.Name, Selected: row.ID == selected}
-	}
-	return out, nil
-}
-
-// tableError turns a filter or cursor problem into the table's own error
-// state (status 422); anything else propagates.
-func tableError(t *objectivesTable, err error) (int, error) {
-	var e *Error
-	if errors.As(err, &e) && e.Status == fiber.StatusUnprocessableEntity {
-		t.Error = e.Message
-		t.Rows = nil
-		return e.Status, nil
-	}
-	return 0, err
-}
-
 // GET /objectives
 func (s *Server) objectivesPage(c *fiber.Ctx, r *request) error {
-	status := fiber.StatusOK
 	var p objectivesPage
 	var err error
 	if p.Stats, err = s.loadObjectiveStats(r); err != nil {
 		return err
 	}
-	f, ferr := parseObjectiveFilters(c)
+	f, ferr := s.parseObjectiveFilters(c)
 	if ferr == nil {
 		p.Table, ferr = s.loadObjectivesTable(r, f)
 	}
 	if ferr != nil {
-		if status, err = tableError(&p.Table, ferr); err != nil {
+		if p.Table.Error, err = tableError(ferr); err != nil {
 			return err
 		}
+		p.Table.Rows = nil
+		c.Status(fiber.StatusUnprocessableEntity)
 	}
 	if p.Filters, err = s.filterForm(r, f); err != nil {
 		return err
 	}
-	c.Status(status)
 	return s.page(c, r, "objectives/index", "Objetivos", "objectives", p)
 }
 
@@ -502,30 +264,24 @@ func (s *Server) objectivesStats(c *fiber.Ctx, r *request) error {
 
 // GET /fragments/objectives/table
 func (s *Server) objectivesTable(c *fiber.Ctx, r *request) error {
+	f, err := s.parseObjectiveFilters(c)
 	var t objectivesTable
-	f, err := parseObjectiveFilters(c)
 	if err == nil {
 		t, err = s.loadObjectivesTable(r, f)
 	}
 	if err != nil {
-		status, err := tableError(&t, err)
-		if err != nil {
+		if t.Error, err = tableError(err); err != nil {
 			return err
 		}
-		c.Status(status)
+		t.Rows = nil
+		c.Status(fiber.StatusUnprocessableEntity)
 		return s.fragment(c, "objectives/table", t)
 	}
 	// A filter change, a sort header or a pager link moves the address bar
 	// to the page's own URL for this view, so a reload (or a shared link)
 	// shows it again; the wrapper's own refresh after a write does not.
 	if isHTMX(c) && c.Get("HX-Trigger") != "objectives-table" {
-		v := f.values()
-		if f.After != "" {
-			v.Set("after", f.After)
-		} else if f.Before != "" {
-			v.Set("before", f.Before)
-		}
-		c.Set("HX-Push-Url", objectivesLink(v).Page)
+		c.Set("HX-Push-Url", s.objList.pushURL(f.values(), f.listParams))
 	}
 	return s.fragment(c, "objectives/table", t)
 }
@@ -796,11 +552,11 @@ func isUUID(s string) bool {
 // table fragment runs it; `make bench` replays it through pgbench to
 // measure the HTTP path's overhead over bare SQL.
 func ObjectivesListSQL(q *queries.Queries, sort string, desc, backward bool) (string, error) {
-	all, err := expandObjectiveList(q.ObjectivesList)
+	l, err := newObjectivesListing(q)
 	if err != nil {
 		return "", err
 	}
-	sqlText, ok := all[listKey(sort, desc, backward)]
+	sqlText, ok := l.sql[listKey(sort, desc, backward)]
 	if !ok {
 		return "", fmt.Errorf("no sort %q", sort)
 	}

@@ -37,7 +37,7 @@ type Server struct {
 	opts    Options
 	log     *slog.Logger
 	metrics *metrics
-	objList objectiveListQueries
+	objList *listing
 }
 
 // New builds a Server. It fails when a query template does not expand.
@@ -54,7 +54,7 @@ func New(pool *rls.Pool, q *queries.Queries, v *views.Views, opts Options) (*Ser
 	if opts.SessionMax == 0 {
 		opts.SessionMax = 7 * 24 * time.Hour
 	}
-	objList, err := expandObjectiveList(q.ObjectivesList)
+	objList, err := newObjectivesListing(q)
 	if err != nil {
 		return nil, err
 	}
