@@ -371,7 +371,7 @@ func TestStats(t *testing.T) {
 	}
 
 	// Every bucket equals a direct count over its rows, per organisation,
-	// entity, status and date: the triggers kept up with the load.
+	// entity, period, status and date: the triggers kept up with the load.
 	type mismatch struct {
 		Slug, Entity, Status, Due string
 		Rows, Bucket              *int64
@@ -379,18 +379,19 @@ func TestStats(t *testing.T) {
 	}
 	bad := list[mismatch](t, owner, `
 		WITH direct AS (
-		    SELECT org_id, 'objective' AS entity, status, end_date AS due, count(*) AS n, sum(progress) AS p
-		    FROM objectives WHERE archived_at IS NULL GROUP BY 1, 2, 3, 4
+		    SELECT org_id, 'objective' AS entity, coalesce(period_id, '00000000-0000-0000-0000-000000000000') AS period_id, status, end_date AS due, count(*) AS n,
+		           sum(progress) AS p
+		    FROM objectives WHERE archived_at IS NULL GROUP BY 1, 2, 3, 4, 5
 		    UNION ALL
-		    SELECT org_id, 'initiative', status, end_date, count(*), sum(progress)
-		    FROM initiatives WHERE archived_at IS NULL GROUP BY 1, 2, 3, 4
+		    SELECT org_id, 'initiative', coalesce(period_id, '00000000-0000-0000-0000-000000000000'), status, end_date, count(*), sum(progress)
+		    FROM initiatives WHERE archived_at IS NULL GROUP BY 1, 2, 3, 4, 5
 		    UNION ALL
-		    SELECT org_id, 'activity', status, coalesce(due_date, 'infinity'), count(*),
+		    SELECT org_id, 'activity', coalesce(period_id, '00000000-0000-0000-0000-000000000000'), status, coalesce(due_date, 'infinity'), count(*),
 		           sum(CASE WHEN status = 'completed' THEN 100 ELSE 0 END)
-		    FROM activities WHERE archived_at IS NULL GROUP BY 1, 2, 3, 4
+		    FROM activities WHERE archived_at IS NULL GROUP BY 1, 2, 3, 4, 5
 		), kept AS (SELECT * FROM stat_buckets WHERE n <> 0 OR progress_sum <> 0)
 		SELECT o.slug, entity, status, due::text, d.n AS rows, k.n AS bucket, d.p AS rowssum, k.progress_sum AS bucketsum
-		FROM direct d FULL JOIN kept k USING (org_id, entity, status, due)
+		FROM direct d FULL JOIN kept k USING (org_id, entity, period_id, status, due)
 		JOIN organizations o ON o.id = org_id
 		WHERE d.n IS DISTINCT FROM k.n OR d.p IS DISTINCT FROM k.progress_sum`)
 	for _, m := range bad {

@@ -204,23 +204,24 @@ func checkCounts(t *testing.T, db *sqlx.DB, p Profile) {
 	}
 }
 
-// Every (organisation, entity, status, date) bucket the triggers maintained
+// Every (organisation, entity, period, status, date) bucket the triggers maintained
 // equals the same aggregate over the base tables, both ways.
 func checkStats(t *testing.T, db *sqlx.DB) {
 	var diff []string
 	err := db.Select(&diff, `
 		WITH base AS (
-		    SELECT org_id, 'objective' AS entity, status, end_date AS due, count(*) AS n, sum(progress) AS p
-		    FROM rumbo.objectives WHERE archived_at IS NULL GROUP BY 1, 2, 3, 4
+		    SELECT org_id, 'objective' AS entity, coalesce(period_id, '00000000-0000-0000-0000-000000000000') AS period_id, status, end_date AS due, count(*) AS n,
+		           sum(progress) AS p
+		    FROM rumbo.objectives WHERE archived_at IS NULL GROUP BY 1, 2, 3, 4, 5
 		    UNION ALL
-		    SELECT org_id, 'initiative', status, end_date, count(*), sum(progress)
-		    FROM rumbo.initiatives WHERE archived_at IS NULL GROUP BY 1, 2, 3, 4
+		    SELECT org_id, 'initiative', coalesce(period_id, '00000000-0000-0000-0000-000000000000'), status, end_date, count(*), sum(progress)
+		    FROM rumbo.initiatives WHERE archived_at IS NULL GROUP BY 1, 2, 3, 4, 5
 		    UNION ALL
-		    SELECT org_id, 'activity', status, coalesce(due_date, 'infinity'), count(*),
+		    SELECT org_id, 'activity', coalesce(period_id, '00000000-0000-0000-0000-000000000000'), status, coalesce(due_date, 'infinity'), count(*),
 		           sum(CASE WHEN status = 'completed' THEN 100 ELSE 0 END)
-		    FROM rumbo.activities WHERE archived_at IS NULL GROUP BY 1, 2, 3, 4
+		    FROM rumbo.activities WHERE archived_at IS NULL GROUP BY 1, 2, 3, 4, 5
 		), buckets AS (
-		    SELECT org_id, entity, status, due, n, progress_sum AS p
+		    SELECT org_id, entity, period_id, status, due, n, progress_sum AS p
 		    FROM rumbo.stat_buckets WHERE n <> 0 OR progress_sum <> 0
 		)
 		SELECT format('only in tables: %s', x) FROM (SELECT * FROM base EXCEPT SELECT * FROM buckets) x
