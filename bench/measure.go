@@ -61,11 +61,11 @@ func scenarios(ctx context.Context, dsn, slug string, sess *session) ([]scenario
 	}
 	org := lit(orgID)
 	table := func(listSQL, status string) []string {
-		return []string{bind(listSQL, org, lit(status), "NULL", "NULL", "''", "NULL", "NULL", "26", "1001")}
+		return []string{bind(listSQL, org, lit(status), "NULL", "NULL", "''", "NULL", "NULL", "26", "1001", "NULL")}
 	}
 	return []scenario{
 		{Org: slug, Name: "objectives stats", Path: "/fragments/objectives/stats", Begin: begin,
-			Statements: []string{bind(q.ObjectivesStats, org, lit(today)+"::date")}},
+			Statements: []string{bind(q.ObjectivesStats, org, lit(today)+"::date", "NULL")}},
 		{Org: slug, Name: "objectives table, first page", Path: "/fragments/objectives/table", Begin: begin,
 			Statements: table(forward, "")},
 		{Org: slug, Name: "objectives table, filtered (status)", Path: "/fragments/objectives/table?status=in_progress",

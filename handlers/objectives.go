@@ -50,6 +50,7 @@ func newObjectivesListing(q *queries.Queries) (*listing, error) {
 // objectiveFilters are the table's parameters, validated.
 type objectiveFilters struct {
 	Status, Area, Owner, Q string
+	period
 	listParams
 }
 
@@ -60,7 +61,8 @@ func (f objectiveFilters) filtered() bool {
 // values are the filters as URL parameters (no sort, no cursor).
 func (f objectiveFilters) values() url.Values {
 	v := url.Values{}
-	for _, kv := range [][2]string{{"q", f.Q}, {"status", f.Status}, {"area", f.Area}, {"owner", f.Owner}} {
+	for _, kv := range [][2]string{{"q", f.Q}, {"status", f.Status}, {"area", f.Area}, {"owner", f.Owner},
+		{"period", f.Param}} {
 		if kv[1] != "" {
 			v.Set(kv[0], kv[1])
 		}
@@ -71,11 +73,14 @@ func (f objectiveFilters) values() url.Values {
 // parseObjectiveFilters reads the table parameters. Unknown or malformed
 // values are refused with a 422 and a message, never silently ignored: a
 // URL that says "filtered" must not show unfiltered rows.
-func (s *Server) parseObjectiveFilters(c *fiber.Ctx) (objectiveFilters, error) {
+func (s *Server) parseObjectiveFilters(c *fiber.Ctx, r *request) (objectiveFilters, error) {
 	f := objectiveFilters{Status: c.Query("status"), Area: c.Query("area"), Owner: c.Query("owner"),
 		Q: strings.TrimSpace(c.Query("q"))}
 	var err error
 	if f.listParams, err = s.objList.parseParams(c); err != nil {
+		return f, err
+	}
+	if f.period, err = periodOf(c, r); err != nil {
 		return f, err
 	}
 	if f.Status != "" && !slices.Contains(objectiveStatuses, f.Status) {
@@ -155,9 +160,9 @@ type objectivesPage struct {
 	Filters filterForm
 }
 
-func (s *Server) loadObjectiveStats(r *request) (objectiveStats, error) {
+func (s *Server) loadObjectiveStats(r *request, p period) (objectiveStats, error) {
 	var st objectiveStats
-	if err := r.tx.GetContext(r.ctx, &st, s.q.ObjectivesStats, r.sess.OrgID, r.sess.Today); err != nil {
+	if err := r.tx.GetContext(r.ctx, &st, s.q.ObjectivesStats, r.sess.OrgID, r.sess.Today, p.arg()); err != nil {
 		return st, fmt.Errorf("objectives-stats: %w", err)
 	}
 	return st, nil
@@ -179,13 +184,14 @@ func (s *Server) loadObjectivesTable(r *request, f objectiveFilters) (objectives
 		return t, err
 	}
 	args := []any{r.sess.OrgID, f.Status, nullable(f.Area), nullable(f.Owner), likePattern(f.Q)}
-	if err := scanObjectiveRows(r, &t.Rows, l.query(f.listParams), append(args, curKey, curID, pageSize+1, countCap+1)); err != nil {
+	if err := scanObjectiveRows(r, &t.Rows, l.query(f.listParams),
+		append(args, curKey, curID, pageSize+1, countCap+1, f.arg())); err != nil {
 		return t, fmt.Errorf("objectives-list: %w", err)
 	}
 	matches := 0
 	if len(t.Rows) > 0 {
 		matches = t.Rows[0].Matches
-	} else if err := r.tx.GetContext(r.ctx, &matches, s.q.ObjectivesCount, append(args, countCap+1)...); err != nil {
+	} else if err := r.tx.GetContext(r.ctx, &matches, s.q.ObjectivesCount, append(args, countCap+1, f.arg())...); err != nil {
 		return t, fmt.Errorf("objectives-count: %w", err)
 	}
 	more := len(t.Rows) > pageSize
@@ -233,10 +239,10 @@ func (s *Server) filterForm(r *request, f objectiveFilters) (filterForm, error) 
 func (s *Server) objectivesPage(c *fiber.Ctx, r *request) error {
 	var p objectivesPage
 	var err error
-	if p.Stats, err = s.loadObjectiveStats(r); err != nil {
+	f, ferr := s.parseObjectiveFilters(c, r)
+	if p.Stats, err = s.loadObjectiveStats(r, f.period); err != nil {
 		return err
 	}
-	f, ferr := s.parseObjectiveFilters(c)
 	if ferr == nil {
 		p.Table, ferr = s.loadObjectivesTable(r, f)
 	}
@@ -255,7 +261,11 @@ func (s *Server) objectivesPage(c *fiber.Ctx, r *request) error {
 
 // GET /fragments/objectives/stats
 func (s *Server) objectivesStats(c *fiber.Ctx, r *request) error {
-	st, err := s.loadObjectiveStats(r)
+	p, err := periodOf(c, r)
+	if err != nil {
+		return err
+	}
+	st, err := s.loadObjectiveStats(r, p)
 	if err != nil {
 		return err
 	}
@@ -264,7 +274,7 @@ func (s *Server) objectivesStats(c *fiber.Ctx, r *request) error {
 
 // GET /fragments/objectives/table
 func (s *Server) objectivesTable(c *fiber.Ctx, r *request) error {
-	f, err := s.parseObjectiveFilters(c)
+	f, err := s.parseObjectiveFilters(c, r)
 	var t objectivesTable
 	if err == nil {
 		t, err = s.loadObjectivesTable(r, f)

@@ -68,6 +68,11 @@ func (s *Server) page(c *fiber.Ctx, r *request, name, title, nav string, data an
 			l.User.HasLogo, l.User.LookVersion = o.HasLogo, o.Look
 		}
 	}
+	pc, err := s.periodChoices(r)
+	if err != nil {
+		return err
+	}
+	l.Period = &pc
 	for _, item := range settingsNav {
 		if r.can(item.act) {
 			l.User.Settings = append(l.User.Settings, item.NavItem)
@@ -84,10 +89,7 @@ func (s *Server) fragment(c *fiber.Ctx, name string, data any) error {
 }
 
 // option is one choice of a <select>.
-type option struct {
-	Value, Label string
-	Selected     bool
-}
+type option = views.Choice
 
 // requestURI is the path and query of the request, even when a client sent
 // an absolute URI in the request line.

@@ -42,6 +42,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/objectives/:id", s.withTx(s.objectiveShow))
 	app.Get("/fragments/objectives/stats", s.withTx(s.objectivesStats))
 	app.Get("/fragments/objectives/table", s.withTx(s.objectivesTable))
+	app.Post("/preferences/period", s.csrf, s.withTx(s.periodPreference))
 
 	s.invitationRoutes(app) // handlers/invitations.go
 	s.memberRoutes(app)     // handlers/members.go

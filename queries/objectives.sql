@@ -1,7 +1,7 @@
 -- Objectives: the stats cards, the table and the detail page.
 
 -- name: objectives-stats
--- The stats cards, from the maintained buckets (00005): $1 org, $2 today in the organisation's time zone.
+-- The stats cards, from the maintained buckets (00005, 00009): $1 org, $2 today in the organisation's time zone, $3 period (NULL: all).
 SELECT coalesce(sum(n), 0) AS total,
        coalesce(sum(n) FILTER (WHERE status = 'draft'), 0) AS draft,
        coalesce(sum(n) FILTER (WHERE status = 'in_progress'), 0) AS in_progress,
@@ -11,10 +11,10 @@ SELECT coalesce(sum(n), 0) AS total,
                       / nullif(sum(n) FILTER (WHERE status <> 'cancelled'), 0)), 0) AS avg_progress,
        coalesce(sum(n) FILTER (WHERE due < $2 AND status IN ('draft', 'in_progress')), 0) AS overdue
 FROM stat_buckets
-WHERE org_id = $1 AND entity = 'objective';
+WHERE org_id = $1 AND entity = 'objective' AND ($3::uuid IS NULL OR period_id = $3::uuid);
 
 -- name: objectives-list
--- One page of live objectives, keyset-paginated, with how many match the filters counted up to $9 (an InitPlan run once, so the page costs one round trip). {{.Key}}, {{.Type}}, {{.Cmp}} and {{.Dir}} are filled at start-up from the sort whitelist in handlers/objectives.go, never from input. $2 status, $3 area, $4 owner, $5 LIKE pattern (escaped), $6/$7 cursor (sort key, id), $8 limit.
+-- One page of live objectives, keyset-paginated, with how many match the filters counted up to $9 (an InitPlan run once, so the page costs one round trip). {{.Key}}, {{.Type}}, {{.Cmp}} and {{.Dir}} are filled at start-up from the sort whitelist in handlers/objectives.go, never from input. $2 status, $3 area, $4 owner, $5 LIKE pattern (escaped), $6/$7 cursor (sort key, id), $8 limit, $10 period (NULL: all).
 SELECT o.id, o.title, o.status, o.priority, o.progress, o.end_date,
        coalesce(m.name, '') AS owner_name,
        coalesce(a.name, '') AS area_name,
@@ -27,6 +27,7 @@ SELECT o.id, o.title, o.status, o.priority, o.progress, o.end_date,
               AND ($3::uuid IS NULL OR x.area_id = $3::uuid)
               AND ($4::uuid IS NULL OR x.owner_id = $4::uuid)
               AND ($5 = '' OR x.title ILIKE $5)
+              AND ($10::uuid IS NULL OR x.period_id = $10::uuid)
             LIMIT $9) AS capped) AS matches
 FROM objectives AS o
 LEFT JOIN memberships AS m ON m.org_id = o.org_id AND m.user_id = o.owner_id
@@ -36,12 +37,13 @@ WHERE o.org_id = $1 AND o.archived_at IS NULL
   AND ($3::uuid IS NULL OR o.area_id = $3::uuid)
   AND ($4::uuid IS NULL OR o.owner_id = $4::uuid)
   AND ($5 = '' OR o.title ILIKE $5)
+  AND ($10::uuid IS NULL OR o.period_id = $10::uuid)
   AND ($6::text IS NULL OR ({{.Key}}, o.id) {{.Cmp}} ($6::{{.Type}}, $7::uuid))
 ORDER BY {{.Key}} {{.Dir}}, o.id {{.Dir}}
 LIMIT $8;
 
 -- name: objectives-count
--- How many live objectives match the filters, counted only up to $6 (the cap), never across the whole organisation; for an empty page, which carries no count.
+-- How many live objectives match the filters ($7 period), counted only up to $6 (the cap), never across the whole organisation; for an empty page, which carries no count.
 SELECT count(*) FROM (
     SELECT 1 FROM objectives AS o
     WHERE o.org_id = $1 AND o.archived_at IS NULL
@@ -49,6 +51,7 @@ SELECT count(*) FROM (
       AND ($3::uuid IS NULL OR o.area_id = $3::uuid)
       AND ($4::uuid IS NULL OR o.owner_id = $4::uuid)
       AND ($5 = '' OR o.title ILIKE $5)
+      AND ($7::uuid IS NULL OR o.period_id = $7::uuid)
     LIMIT $6
 ) AS capped;
 

@@ -37,8 +37,10 @@ type Queries struct {
 	ObjectiveKeyResults string `query:"objective-key-results"`
 	ObjectiveCreate     string `query:"objective-create"`
 
-	AreasOptions   string `query:"areas-options"`
-	MembersOptions string `query:"members-options"`
+	AreasOptions         string `query:"areas-options"`
+	MembersOptions       string `query:"members-options"`
+	PeriodsOptions       string `query:"periods-options"`
+	PeriodPreferenceSave string `query:"period-preference-save"`
 
 	Accounts
 	Invitations

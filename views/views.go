@@ -27,7 +27,22 @@ type Layout struct {
 	CSRF    string
 	Nav     string      // key of the active navigation item
 	User    *LayoutUser // nil on pages for signed-out visitors
+	Period  *PeriodSelector
 	Content template.HTML
+}
+
+// Choice is one option of a <select>.
+type Choice struct {
+	Value, Label string
+	Selected     bool
+}
+
+// PeriodSelector is the layout's "Periodo" picker: the current period (by
+// date), all periods, or one of them.
+type PeriodSelector struct {
+	Mode     string // current, all, chosen
+	Resolved string // the period "current" means today
+	Options  []Choice
 }
 
 // LayoutUser is the signed-in member shown in the header.

@@ -45,6 +45,10 @@ type Session struct {
 	// NeedsRotation: the member's role changed since the session began, so
 	// the wrapper swaps the session token.
 	NeedsRotation bool
+	// PeriodMode is the member's period choice ("current", "all",
+	// "chosen") and PeriodID the period it resolves to today (NULL: all).
+	PeriodMode string
+	PeriodID   sql.NullString
 }
 
 // Pool hands out request transactions.
@@ -81,7 +85,8 @@ func (p *Pool) Request(ctx context.Context, tokenHash []byte, readOnly bool, fn 
 	// every request.
 	if err := tx.QueryRowContext(ctx, p.q.RequestBegin, tokenHash, p.statementLimit).Scan(
 		&s.UserID, &s.OrgID, &s.Role, &s.AreaID, &s.UserName, &s.UserEmail, &s.OrgName,
-		&s.OrgTimezone, &s.Today, &s.NeedsTouch, &s.NeedsRotation, &roleSet, &timeoutSet, &pathSet); err != nil {
+		&s.OrgTimezone, &s.Today, &s.NeedsTouch, &s.NeedsRotation, &s.PeriodMode, &s.PeriodID,
+		&roleSet, &timeoutSet, &pathSet); err != nil {
 		return classify(err)
 	}
 	if err := fn(ctx, tx, &s); err != nil {
