@@ -32,7 +32,18 @@ var (
 	errNotFound = &Error{Status: fiber.StatusNotFound, Message: "No encontramos lo que buscas. Puede que no exista o que pertenezca a otra organización."}
 )
 
-func invalid(msg string) error   { return &Error{Status: fiber.StatusUnprocessableEntity, Message: msg} }
+func invalid(msg string) error { return &Error{Status: fiber.StatusUnprocessableEntity, Message: msg} }
+
+// errStale answers an edit made on an outdated version of a row
+// (optimistic concurrency): nothing is overwritten.
+var errStale = &Error{Status: fiber.StatusConflict, Message: "Otra persona cambió esto; recarga para ver la versión actual."}
+
+// isForeignKey reports a foreign-key refusal: the related row does not
+// exist in this organisation (the composite keys see to that).
+func isForeignKey(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "23503"
+}
 func forbidden(msg string) error { return &Error{Status: fiber.StatusForbidden, Message: msg} }
 
 // classify maps any error to a status and a message fit for users: never a

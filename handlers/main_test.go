@@ -103,7 +103,7 @@ func checkEveryTemplateRendered(v *views.Views) int {
 
 // nestedOnly are {{define}}s rendered only inside others, checked through
 // the fragments that include them.
-var nestedOnly = map[string]bool{"partials/thead": true, "partials/pager": true}
+var nestedOnly = map[string]bool{"partials/thead": true, "partials/pager": true, "partials/history": true}
 
 // client is an httpexpect client against the real app, with its own cookie
 // jar, that does not follow redirects (tests assert them).

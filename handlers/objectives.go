@@ -360,6 +360,8 @@ func (s *Server) objectiveShow(c *fiber.Ctx, r *request) error {
 	var d struct {
 		Objective  objectiveDetail
 		KeyResults []keyResultRow
+		History    []historyEntry
+		Comments   commentsBlock
 	}
 	if err := r.tx.GetContext(r.ctx, &d.Objective, s.q.ObjectiveByID, r.sess.OrgID, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -376,6 +378,13 @@ func (s *Server) objectiveShow(c *fiber.Ctx, r *request) error {
 		k := &d.KeyResults[i]
 		k.Start, k.Current, k.Target = formatValue(k.Kind, k.Start, k.Unit), formatValue(k.Kind, k.Current, k.Unit),
 			formatValue(k.Kind, k.Target, k.Unit)
+	}
+	var err error
+	if d.History, err = s.loadHistory(r, "objective", id); err != nil {
+		return err
+	}
+	if d.Comments, err = s.loadComments(r, "objective", id); err != nil {
+		return err
 	}
 	return s.page(c, r, "objectives/show", o.Title, "objectives", d)
 }

@@ -43,6 +43,10 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/fragments/objectives/stats", s.withTx(s.objectivesStats))
 	app.Get("/fragments/objectives/table", s.withTx(s.objectivesTable))
 	app.Post("/preferences/period", s.csrf, s.withTx(s.periodPreference))
+	app.Post("/objectives/:id/comments", s.csrf, s.withTx(s.commentCreate("objective")))
+	app.Post("/key-results/:id/comments", s.csrf, s.withTx(s.commentCreate("key_result")))
+	app.Post("/comments/:id", s.csrf, s.withTx(s.commentUpdate))
+	app.Post("/comments/:id/delete", s.csrf, s.withTx(s.commentDelete))
 
 	s.invitationRoutes(app) // handlers/invitations.go
 	s.memberRoutes(app)     // handlers/members.go

@@ -91,3 +91,7 @@ ORDER BY k.position, k.created_at, k.id;
 INSERT INTO objectives (title, description, owner_id, area_id, status, priority, start_date, end_date, created_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING id;
+
+-- name: key-result-objective
+-- The objective a key result belongs to.
+SELECT objective_id FROM key_results WHERE org_id = $1 AND id = $2;

@@ -36,6 +36,7 @@ type Queries struct {
 	ObjectiveByID       string `query:"objective-by-id"`
 	ObjectiveKeyResults string `query:"objective-key-results"`
 	ObjectiveCreate     string `query:"objective-create"`
+	KeyResultObjective  string `query:"key-result-objective"`
 
 	AreasOptions         string `query:"areas-options"`
 	MembersOptions       string `query:"members-options"`
@@ -45,6 +46,7 @@ type Queries struct {
 	Accounts
 	Invitations
 	Members
+	ActivityLog
 }
 
 // Load parses the embedded files.
