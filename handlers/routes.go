@@ -50,6 +50,9 @@ func (s *Server) routes(app *fiber.App) {
 
 	s.invitationRoutes(app) // handlers/invitations.go
 	s.memberRoutes(app)     // handlers/members.go
+	s.initiativeRoutes(app) // handlers/initiatives.go
+	s.activityRoutes(app)   // handlers/activities.go
+	s.areaRoutes(app)       // handlers/areas.go (and /settings/periods)
 
 	app.Use(func(c *fiber.Ctx) error { return errNotFound })
 }

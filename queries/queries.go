@@ -47,6 +47,9 @@ type Queries struct {
 	Invitations
 	Members
 	ActivityLog
+	Initiatives
+	Activities
+	Areas
 }
 
 // Load parses the embedded files.

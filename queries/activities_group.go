@@ -1,0 +1,4 @@
+package queries
+
+// Activities are the activities queries (activities.sql).
+type Activities struct{}

@@ -1,0 +1,4 @@
+package queries
+
+// Areas are the areas queries (areas.sql).
+type Areas struct{}

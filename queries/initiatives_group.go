@@ -1,0 +1,4 @@
+package queries
+
+// Initiatives are the initiatives queries (initiatives.sql).
+type Initiatives struct{}
