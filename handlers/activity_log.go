@@ -22,7 +22,7 @@ import (
 // where their page is and the status vocabulary of views.Labels.
 var itemKinds = map[string]struct{ page, statusLabels string }{
 	"objective":  {page: "/objectives/", statusLabels: "objective"},
-	"key_result": {page: "/objectives/", statusLabels: ""},
+	"key_result": {page: "/key-results/", statusLabels: ""},
 	"initiative": {page: "/initiatives/", statusLabels: "initiative"},
 	"activity":   {page: "/activities/", statusLabels: "activity"},
 }
@@ -186,7 +186,7 @@ func (s *Server) commentsAnswer(c *fiber.Ctx, r *request, kind, id string, statu
 		if problem != "" {
 			return invalid(problem)
 		}
-		return c.Redirect(s.itemPage(r, kind, id)+"#comentarios", fiber.StatusSeeOther)
+		return c.Redirect(itemKinds[kind].page+id+"#comentarios", fiber.StatusSeeOther)
 	}
 	b, err := s.loadComments(r, kind, id)
 	if err != nil {
@@ -198,19 +198,6 @@ func (s *Server) commentsAnswer(c *fiber.Ctx, r *request, kind, id string, statu
 	}
 	c.Status(status)
 	return s.fragment(c, "partials/comments", b)
-}
-
-// itemPage is where an item's comments live: its own page, or its
-// objective's for a key result.
-func (s *Server) itemPage(r *request, kind, id string) string {
-	if kind == "key_result" {
-		var objective string
-		if err := r.tx.GetContext(r.ctx, &objective, s.q.KeyResultObjective, r.sess.OrgID, id); err == nil {
-			return "/objectives/" + objective
-		}
-		return "/objectives"
-	}
-	return itemKinds[kind].page + id
 }
 
 type commentRow struct {

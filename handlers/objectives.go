@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"math/big"
 	"net/url"
 	"slices"
 	"strings"
@@ -12,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/lib/pq"
 
 	"rumbo/queries"
 	"rumbo/views"
@@ -315,6 +315,8 @@ type objectiveDetail struct {
 	ParentID       sql.NullString `db:"parent_id"`
 	ParentTitle    string         `db:"parent_title"`
 	KeyResultCount int            `db:"key_result_count"`
+	AreaID         string         `db:"area_id"`
+	ProgressManual int            `db:"progress_manual"`
 	Overdue        bool
 }
 
@@ -330,7 +332,37 @@ type keyResultRow struct {
 	Weight      string       `db:"weight"`
 	Progress    int          `db:"progress"`
 	OwnerName   string       `db:"owner_name"`
+	Owner       string       `db:"owner"`
+	Archived    bool         `db:"archived"`
 	LastCheckIn sql.NullTime `db:"last_check_in"`
+	// Share is the key result's part of the objective's progress (its
+	// weight over the live key results' total), for the explanation.
+	Share      string
+	CanCheckIn bool
+	CheckIns   []checkInEntry
+}
+
+// objectiveChild is an aligned objective or an initiative under one.
+type objectiveChild struct {
+	Kind      string    `db:"kind"`
+	ID        string    `db:"id"`
+	Title     string    `db:"title"`
+	Status    string    `db:"status"`
+	Progress  int       `db:"progress"`
+	EndDate   time.Time `db:"end_date"`
+	OwnerName string    `db:"owner_name"`
+}
+
+// objectivePage is the detail page's view-model.
+type objectivePage struct {
+	Objective            objectiveDetail
+	KeyResults, Archived []keyResultRow
+	Aligned, Initiatives []objectiveChild
+	History              []historyEntry
+	Comments             commentsBlock
+	CSRF                 string
+	CanEdit, CanDelete   bool
+	WeightTotal          string
 }
 
 // formatValue shows a key result's number with its unit, the Spanish way.
@@ -357,12 +389,7 @@ func (s *Server) objectiveShow(c *fiber.Ctx, r *request) error {
 	if !isUUID(id) {
 		return errNotFound
 	}
-	var d struct {
-		Objective  objectiveDetail
-		KeyResults []keyResultRow
-		History    []historyEntry
-		Comments   commentsBlock
-	}
+	var d objectivePage
 	if err := r.tx.GetContext(r.ctx, &d.Objective, s.q.ObjectiveByID, r.sess.OrgID, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return errNotFound
@@ -371,13 +398,22 @@ func (s *Server) objectiveShow(c *fiber.Ctx, r *request) error {
 	}
 	o := &d.Objective
 	o.Overdue = o.EndDate.Before(r.sess.Today) && (o.Status == "draft" || o.Status == "in_progress")
-	if err := r.tx.SelectContext(r.ctx, &d.KeyResults, s.q.ObjectiveKeyResults, r.sess.OrgID, id); err != nil {
-		return fmt.Errorf("objective-key-results: %w", err)
+	d.CSRF = r.csrf()
+	d.CanEdit = r.requireInArea(actObjectiveEdit, o.AreaID) == nil
+	d.CanDelete = r.can(actObjectiveDelete)
+	if err := s.loadObjectiveKeyResults(r, &d); err != nil {
+		return err
 	}
-	for i := range d.KeyResults {
-		k := &d.KeyResults[i]
-		k.Start, k.Current, k.Target = formatValue(k.Kind, k.Start, k.Unit), formatValue(k.Kind, k.Current, k.Unit),
-			formatValue(k.Kind, k.Target, k.Unit)
+	var children []objectiveChild
+	if err := r.tx.SelectContext(r.ctx, &children, s.q.ObjectiveChildren, r.sess.OrgID, id); err != nil {
+		return fmt.Errorf("objective-children: %w", err)
+	}
+	for _, ch := range children {
+		if ch.Kind == "objective" {
+			d.Aligned = append(d.Aligned, ch)
+		} else {
+			d.Initiatives = append(d.Initiatives, ch)
+		}
 	}
 	var err error
 	if d.History, err = s.loadHistory(r, "objective", id); err != nil {
@@ -389,149 +425,48 @@ func (s *Server) objectiveShow(c *fiber.Ctx, r *request) error {
 	return s.page(c, r, "objectives/show", o.Title, "objectives", d)
 }
 
-// objectiveForm is the create form's values and per-field errors.
-type objectiveForm struct {
-	CSRF                                 string
-	Title, Description, Owner, Area      string
-	Status, Priority, StartDate, EndDate string
-	Errors                               map[string]string
-	FormError                            string
-	Owners, Areas, Statuses, Priorities  []option
-}
-
-func (s *Server) fillObjectiveForm(r *request, f *objectiveForm) error {
-	var err error
-	if f.Owners, err = s.options(r, s.q.MembersOptions, f.Owner); err != nil {
-		return err
+// loadObjectiveKeyResults fills the key results (live and archived), their
+// latest check-ins, who may check in, and each one's share of the progress.
+func (s *Server) loadObjectiveKeyResults(r *request, d *objectivePage) error {
+	var all []keyResultRow
+	if err := r.tx.SelectContext(r.ctx, &all, s.q.ObjectiveKeyResults, r.sess.OrgID, d.Objective.ID); err != nil {
+		return fmt.Errorf("objective-key-results: %w", err)
 	}
-	if f.Areas, err = s.options(r, s.q.AreasOptions, f.Area); err != nil {
-		return err
+	var checkIns []struct {
+		KeyResultID string `db:"key_result_id"`
+		checkInEntry
 	}
-	f.Statuses, f.Priorities = nil, nil
-	for _, st := range objectiveStatuses {
-		f.Statuses = append(f.Statuses, option{Value: st, Label: views.Label("objective", st), Selected: st == f.Status})
+	if err := r.tx.SelectContext(r.ctx, &checkIns, s.q.CheckInsForObjective, r.sess.OrgID, d.Objective.ID); err != nil {
+		return fmt.Errorf("check-ins-for-objective: %w", err)
 	}
-	for _, p := range priorities {
-		f.Priorities = append(f.Priorities, option{Value: p, Label: views.Label("priority", p), Selected: p == f.Priority})
-	}
-	f.CSRF = r.csrf()
-	return nil
-}
-
-// GET /objectives/new
-func (s *Server) objectiveNew(c *fiber.Ctx, r *request) error {
-	if err := r.require(actObjectiveCreate); err != nil {
-		return err
-	}
-	today := r.sess.Today
-	f := objectiveForm{Status: "draft", Priority: "medium", Owner: r.sess.UserID,
-		StartDate: today.Format(time.DateOnly), EndDate: today.AddDate(0, 3, 0).Format(time.DateOnly)}
-	if r.sess.Role == "gerente" && r.sess.AreaID.Valid {
-		f.Area = r.sess.AreaID.String
-	}
-	if err := s.fillObjectiveForm(r, &f); err != nil {
-		return err
-	}
-	return s.page(c, r, "objectives/new", "Nuevo objetivo", "objectives", f)
-}
-
-// POST /objectives
-func (s *Server) objectiveCreate(c *fiber.Ctx, r *request) error {
-	if err := r.require(actObjectiveCreate); err != nil {
-		return err
-	}
-	f := objectiveForm{
-		Title: strings.TrimSpace(c.FormValue("title")), Description: strings.TrimSpace(c.FormValue("description")),
-		Owner: c.FormValue("owner"), Area: c.FormValue("area"), Status: c.FormValue("status", "draft"),
-		Priority: c.FormValue("priority", "medium"), StartDate: c.FormValue("start_date"), EndDate: c.FormValue("end_date"),
-		Errors: map[string]string{},
-	}
-	start, end := validateObjectiveForm(&f)
-	if r.sess.Role == "gerente" && (!r.sess.AreaID.Valid || f.Area != r.sess.AreaID.String) {
-		f.Errors["area"] = "Como gerente solo puedes crear objetivos de tu área."
-	}
-	if len(f.Errors) > 0 {
-		return s.rejectObjectiveForm(c, r, f)
-	}
-	var id string
-	err := r.attempt(func() error {
-		return r.tx.GetContext(r.ctx, &id, s.q.ObjectiveCreate, f.Title, f.Description, nullable(f.Owner),
-			nullable(f.Area), f.Status, f.Priority, start, end, r.sess.UserID)
-	})
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && pqErr.Code == "23503" {
-		// The composite foreign keys refuse an owner or area of another
-		// organisation exactly like one that does not exist.
-		switch {
-		case strings.Contains(pqErr.Constraint, "owner"):
-			f.Errors["owner"] = "Ese responsable no existe en tu organización."
-		case strings.Contains(pqErr.Constraint, "area"):
-			f.Errors["area"] = "Esa área no existe en tu organización."
-		default:
-			f.FormError = "Un elemento relacionado no existe en tu organización."
+	total := new(big.Rat)
+	for _, k := range all {
+		if w, ok := new(big.Rat).SetString(k.Weight); ok && !k.Archived {
+			total.Add(total, w)
 		}
-		return s.rejectObjectiveForm(c, r, f)
 	}
-	if err != nil {
-		return fmt.Errorf("objective-create: %w", err)
+	d.WeightTotal = views.NumberES(total.FloatString(2))
+	for _, k := range all {
+		k.CanCheckIn = !k.Archived && !d.Objective.ArchivedAt.Valid && r.canCheckIn(d.Objective.AreaID, k.Owner)
+		for _, c := range checkIns {
+			if c.KeyResultID == k.ID {
+				c.Value = formatValue(k.Kind, c.Value, k.Unit)
+				k.CheckIns = append(k.CheckIns, c.checkInEntry)
+			}
+		}
+		if w, ok := new(big.Rat).SetString(k.Weight); ok && total.Sign() > 0 && !k.Archived {
+			k.Share = views.NumberES(new(big.Rat).Quo(new(big.Rat).Mul(w, big.NewRat(100, 1)), total).FloatString(1))
+		}
+		k.Weight = views.NumberES(k.Weight)
+		k.Start, k.Current, k.Target = formatValue(k.Kind, k.Start, k.Unit), formatValue(k.Kind, k.Current, k.Unit),
+			formatValue(k.Kind, k.Target, k.Unit)
+		if k.Archived {
+			d.Archived = append(d.Archived, k)
+		} else {
+			d.KeyResults = append(d.KeyResults, k)
+		}
 	}
-	target := "/objectives/" + id
-	if isHTMX(c) {
-		c.Set("HX-Trigger", "objectives-changed")
-		c.Set("HX-Redirect", target)
-		return c.SendStatus(fiber.StatusOK)
-	}
-	return c.Redirect(target, fiber.StatusSeeOther)
-}
-
-// rejectObjectiveForm answers 422 with the form and its messages: the form
-// alone for htmx, the whole page otherwise. The transaction is rolled back
-// by the caller's error path only on real errors; nothing was written here.
-func (s *Server) rejectObjectiveForm(c *fiber.Ctx, r *request, f objectiveForm) error {
-	if err := s.fillObjectiveForm(r, &f); err != nil {
-		return err
-	}
-	c.Status(fiber.StatusUnprocessableEntity)
-	if isHTMX(c) {
-		return s.fragment(c, "objectives/form", f)
-	}
-	return s.page(c, r, "objectives/new", "Nuevo objetivo", "objectives", f)
-}
-
-// validateObjectiveForm checks every field and returns the parsed dates.
-func validateObjectiveForm(f *objectiveForm) (start, end time.Time) {
-	switch n := utf8.RuneCountInString(f.Title); {
-	case n == 0:
-		f.Errors["title"] = "Escribe un título."
-	case n > 200:
-		f.Errors["title"] = "El título admite hasta 200 caracteres."
-	}
-	if utf8.RuneCountInString(f.Description) > 5000 {
-		f.Errors["description"] = "La descripción admite hasta 5.000 caracteres."
-	}
-	if f.Owner != "" && !isUUID(f.Owner) {
-		f.Errors["owner"] = "Ese responsable no existe en tu organización."
-	}
-	if f.Area != "" && !isUUID(f.Area) {
-		f.Errors["area"] = "Esa área no existe en tu organización."
-	}
-	if !slices.Contains(objectiveStatuses, f.Status) {
-		f.Errors["status"] = "Elige un estado de la lista."
-	}
-	if !slices.Contains(priorities, f.Priority) {
-		f.Errors["priority"] = "Elige una prioridad de la lista."
-	}
-	var err error
-	if start, err = parseDate(f.StartDate); err != nil {
-		f.Errors["start_date"] = "Indica una fecha de inicio válida."
-	}
-	if end, err = parseDate(f.EndDate); err != nil {
-		f.Errors["end_date"] = "Indica una fecha de fin válida."
-	}
-	if f.Errors["start_date"] == "" && f.Errors["end_date"] == "" && end.Before(start) {
-		f.Errors["end_date"] = "La fecha de fin no puede ser anterior a la de inicio."
-	}
-	return start, end
+	return nil
 }
 
 // parseDate reads an <input type=date> value, within years PostgreSQL and

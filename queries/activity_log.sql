@@ -4,7 +4,7 @@
 -- time (custom plans), so the per-column indexes serve it.
 
 -- name: history-for
--- The latest changes of one item ($2), newest first, with the actor's name and ids named.
+-- The latest changes of one item ($2), newest first, with the actor's name and ids named ("(ya no existe)" for a deleted one).
 SELECT c.id, c.created_at, coalesce(m.name, '') AS actor, c.field,
        coalesce(CASE WHEN c.field IN ('owner_id', 'assignee_id') THEN
                     (SELECT x.name FROM memberships AS x WHERE x.org_id = c.org_id AND x.user_id = c.old_value::uuid)
@@ -16,7 +16,10 @@ SELECT c.id, c.created_at, coalesce(m.name, '') AS actor, c.field,
                     (SELECT x.title FROM objectives AS x WHERE x.org_id = c.org_id AND x.id = c.old_value::uuid)
                 WHEN c.field = 'initiative_id' THEN
                     (SELECT x.title FROM initiatives AS x WHERE x.org_id = c.org_id AND x.id = c.old_value::uuid)
-                END, c.old_value, '') AS old_value,
+                END,
+                CASE WHEN c.field IN ('owner_id', 'assignee_id', 'area_id', 'period_id', 'parent_id', 'objective_id',
+                                      'initiative_id') AND c.old_value IS NOT NULL THEN '(ya no existe)' END,
+                c.old_value, '') AS old_value,
        coalesce(CASE WHEN c.field IN ('owner_id', 'assignee_id') THEN
                     (SELECT x.name FROM memberships AS x WHERE x.org_id = c.org_id AND x.user_id = c.new_value::uuid)
                 WHEN c.field = 'area_id' THEN
@@ -27,7 +30,10 @@ SELECT c.id, c.created_at, coalesce(m.name, '') AS actor, c.field,
                     (SELECT x.title FROM objectives AS x WHERE x.org_id = c.org_id AND x.id = c.new_value::uuid)
                 WHEN c.field = 'initiative_id' THEN
                     (SELECT x.title FROM initiatives AS x WHERE x.org_id = c.org_id AND x.id = c.new_value::uuid)
-                END, c.new_value, '') AS new_value
+                END,
+                CASE WHEN c.field IN ('owner_id', 'assignee_id', 'area_id', 'period_id', 'parent_id', 'objective_id',
+                                      'initiative_id') AND c.new_value IS NOT NULL THEN '(ya no existe)' END,
+                c.new_value, '') AS new_value
 FROM changes AS c
 LEFT JOIN memberships AS m ON m.org_id = c.org_id AND m.user_id = c.actor_id
 WHERE c.org_id = $1

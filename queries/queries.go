@@ -30,13 +30,21 @@ type Queries struct {
 	SessionStart string `query:"session-start"`
 	SessionEnd   string `query:"session-end"`
 
-	ObjectivesStats     string `query:"objectives-stats"`
-	ObjectivesList      string `query:"objectives-list"`
-	ObjectivesCount     string `query:"objectives-count"`
-	ObjectiveByID       string `query:"objective-by-id"`
-	ObjectiveKeyResults string `query:"objective-key-results"`
-	ObjectiveCreate     string `query:"objective-create"`
-	KeyResultObjective  string `query:"key-result-objective"`
+	ObjectivesStats       string `query:"objectives-stats"`
+	ObjectivesList        string `query:"objectives-list"`
+	ObjectivesCount       string `query:"objectives-count"`
+	ObjectiveByID         string `query:"objective-by-id"`
+	ObjectiveKeyResults   string `query:"objective-key-results"`
+	ObjectiveCreate       string `query:"objective-create"`
+	ObjectiveForEdit      string `query:"objective-for-edit"`
+	ObjectiveUpdate       string `query:"objective-update"`
+	ObjectiveExists       string `query:"objective-exists"`
+	ObjectiveArchive      string `query:"objective-archive"`
+	ObjectiveRestore      string `query:"objective-restore"`
+	ObjectiveDeleteCounts string `query:"objective-delete-counts"`
+	ObjectiveDelete       string `query:"objective-delete"`
+	ObjectiveParents      string `query:"objective-parents-options"`
+	ObjectiveChildren     string `query:"objective-children"`
 
 	AreasOptions         string `query:"areas-options"`
 	MembersOptions       string `query:"members-options"`
@@ -47,6 +55,7 @@ type Queries struct {
 	Invitations
 	Members
 	ActivityLog
+	KeyResults
 	Initiatives
 	Activities
 	Areas

@@ -80,13 +80,13 @@ func (p *Pool) Request(ctx context.Context, tokenHash []byte, readOnly bool, fn 
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	var s Session
-	var roleSet, timeoutSet, pathSet string
+	var roleSet, timeoutSet, pathSet, tzSet string
 	// Scanned by position, not through sqlx's reflection: this runs on
 	// every request.
 	if err := tx.QueryRowContext(ctx, p.q.RequestBegin, tokenHash, p.statementLimit).Scan(
 		&s.UserID, &s.OrgID, &s.Role, &s.AreaID, &s.UserName, &s.UserEmail, &s.OrgName,
 		&s.OrgTimezone, &s.Today, &s.NeedsTouch, &s.NeedsRotation, &s.PeriodMode, &s.PeriodID,
-		&roleSet, &timeoutSet, &pathSet); err != nil {
+		&roleSet, &timeoutSet, &pathSet, &tzSet); err != nil {
 		return classify(err)
 	}
 	if err := fn(ctx, tx, &s); err != nil {
