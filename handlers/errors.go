@@ -81,6 +81,8 @@ func classify(err error) (int, string) {
 		switch {
 		case pqErr.Code == "23505":
 			return fiber.StatusConflict, "Ya existe un elemento con esos datos."
+		case pqErr.Code == "23R09": // 00008: an organisation keeps an active corporativo
+			return fiber.StatusConflict, "La organización necesita al menos un corporativo."
 		case pqErr.Code == "23503":
 			return fiber.StatusUnprocessableEntity, "Un elemento relacionado no existe o pertenece a otra organización."
 		case pqErr.Code == "42501":
