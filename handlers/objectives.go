@@ -261,6 +261,9 @@ func (s *Server) objectivesPage(c *fiber.Ctx, r *request) error {
 
 // GET /fragments/objectives/stats
 func (s *Server) objectivesStats(c *fiber.Ctx, r *request) error {
+	if s.notModified(c, r) {
+		return nil
+	}
 	p, err := periodOf(c, r)
 	if err != nil {
 		return err
@@ -274,6 +277,9 @@ func (s *Server) objectivesStats(c *fiber.Ctx, r *request) error {
 
 // GET /fragments/objectives/table
 func (s *Server) objectivesTable(c *fiber.Ctx, r *request) error {
+	if s.notModified(c, r) {
+		return nil
+	}
 	f, err := s.parseObjectiveFilters(c, r)
 	var t objectivesTable
 	if err == nil {

@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"crypto/rand"
 	"log/slog"
 	"time"
 
@@ -38,6 +39,9 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	objList *listing
+	// bootID is part of every ETag: data loaded without a request context
+	// (demo, seed) does not bump the data version, a restart does.
+	bootID string
 }
 
 // New builds a Server. It fails when a query template does not expand.
@@ -58,7 +62,8 @@ func New(pool *rls.Pool, q *queries.Queries, v *views.Views, opts Options) (*Ser
 	if err != nil {
 		return nil, err
 	}
-	return &Server{pool: pool, q: q, views: v, opts: opts, log: opts.Logger, metrics: newMetrics(), objList: objList}, nil
+	return &Server{pool: pool, q: q, views: v, opts: opts, log: opts.Logger, metrics: newMetrics(), objList: objList,
+		bootID: rand.Text()}, nil
 }
 
 // App returns the Fiber application with every route registered.

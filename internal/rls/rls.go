@@ -49,6 +49,9 @@ type Session struct {
 	// "chosen") and PeriodID the period it resolves to today (NULL: all).
 	PeriodMode string
 	PeriodID   sql.NullString
+	// DataVersion changes whenever a write with this organisation's context
+	// commits (00012): the fragments' ETags are built on it.
+	DataVersion int64
 }
 
 // Pool hands out request transactions.
@@ -85,7 +88,7 @@ func (p *Pool) Request(ctx context.Context, tokenHash []byte, readOnly bool, fn 
 	// every request.
 	if err := tx.QueryRowContext(ctx, p.q.RequestBegin, tokenHash, p.statementLimit).Scan(
 		&s.UserID, &s.OrgID, &s.Role, &s.AreaID, &s.UserName, &s.UserEmail, &s.OrgName,
-		&s.OrgTimezone, &s.Today, &s.NeedsTouch, &s.NeedsRotation, &s.PeriodMode, &s.PeriodID,
+		&s.OrgTimezone, &s.Today, &s.NeedsTouch, &s.NeedsRotation, &s.PeriodMode, &s.PeriodID, &s.DataVersion,
 		&roleSet, &timeoutSet, &pathSet, &tzSet); err != nil {
 		return classify(err)
 	}

@@ -164,6 +164,7 @@ func buildOrg(t *testing.T, name, tz string) *orgFixture {
 	tdb.Get(t, &f.invitation, `INSERT INTO invitations (org_id, email, role, token_hash, invited_by, expires_at)
 		VALUES ($1, $2, 'empleado', $3, $4, now() + interval '7 days') RETURNING id`,
 		o, "nuevo-"+hexID(t)+"@example.test", inviteHash[:], f.boss.ID)
+	tdb.Exec(t, `INSERT INTO org_data_versions (org_id, version) VALUES ($1, 1)`, o)
 	f.token = startSession(t, f.boss.ID)
 	return f
 }
