@@ -29,6 +29,7 @@ import (
 	"rumbo/internal/config"
 	"rumbo/internal/database"
 	"rumbo/internal/demo"
+	"rumbo/internal/mail"
 	"rumbo/internal/pgembed"
 	"rumbo/internal/rls"
 	"rumbo/internal/seed"
@@ -240,9 +241,16 @@ func serve(ctx context.Context, cfg config.Config, dsn string, secret []byte, sa
 	if err != nil {
 		return err
 	}
+	var mailer mail.Sender
+	if cfg.SMTPURL != "" {
+		if mailer, err = mail.NewSMTP(cfg.SMTPURL); err != nil {
+			return err
+		}
+	}
 	srv, err := handlers.New(rls.NewPool(pool, q, 5*time.Second), q, v, handlers.Options{
 		Secret: secret, SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
 		TrustedProxies: cfg.TrustedProxies, SchemaVersion: latest, Logger: log,
+		BaseURL: cfg.BaseURL, Mailer: mailer,
 	})
 	if err != nil {
 		return err

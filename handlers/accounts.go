@@ -590,8 +590,11 @@ func (s *Server) forgot(c *fiber.Ctx) error {
 		return err
 	}
 	for _, u := range to {
-		msg := passwordResetMessage(u.Name, s.baseURL(c)+"/password/reset/"+token)
-		msg.To = u.Email
+		msg, err := rumbomail.PasswordReset(rumbomail.PasswordResetData{To: u.Email, Name: u.Name,
+			Link: s.baseURL(c) + "/password/reset/" + token, ValidFor: resetTTL})
+		if err != nil {
+			return err
+		}
 		if err := s.opts.Mailer.Send(c.UserContext(), msg); err != nil {
 			s.log.Error("password reset mail failed", "err", err)
 			return &Error{Status: fiber.StatusBadGateway, Message: "No pudimos enviar el correo. Inténtalo de nuevo en unos minutos."}
@@ -600,15 +603,6 @@ func (s *Server) forgot(c *fiber.Ctx) error {
 	return s.authPage(c, "auth/forgot", "Restablecer contraseña", s.forgotForm(c, forgotForm{
 		Sent: "Si existe una cuenta con ese correo, te enviamos un enlace para restablecer la contraseña. Caduca en una hora.",
 	}))
-}
-
-// passwordResetMessage is the reset e-mail (plain text).
-func passwordResetMessage(name, link string) rumbomail.Message {
-	return rumbomail.Message{
-		Subject: "Restablece tu contraseña de Rumbo",
-		Text: "Hola, " + name + ":\n\nPara elegir una contraseña nueva abre este enlace (caduca en una hora y sirve una sola vez):\n\n" +
-			link + "\n\nSi no lo pediste, ignora este correo: tu contraseña no cambia.\n",
-	}
 }
 
 type resetForm struct {
