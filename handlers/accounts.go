@@ -523,20 +523,20 @@ func (s *Server) logoutEverywhere(c *fiber.Ctx, r *accountRequest) error {
 
 // rotate gives the session a new token after a role change (its own write
 // transaction, so GET requests stay read-only).
-func (s *Server) rotate(c *fiber.Ctx, old []byte) error {
+func (s *Server) rotate(c *fiber.Ctx, old []byte) ([]byte, error) {
 	token, hash, err := auth.NewToken()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	err = s.pool.Anonymous(c.UserContext(), false, func(ctx context.Context, tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, s.q.SessionRotate, old, hash)
 		return err
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.setSessionCookie(c, token)
-	return nil
+	return hash, nil
 }
 
 // --- Password reset ------------------------------------------------------

@@ -137,7 +137,11 @@ func TestArchiveAndRestoreObjective(t *testing.T) {
 	emp, empToken := signIn(t, f.Emp.Email)
 	emp.POST("/objectives/"+id+"/archive").WithFormField("_csrf", empToken).Expect().Status(http.StatusForbidden)
 
+	progress := objectiveProgress(t, id)
 	boss.POST("/objectives/"+id+"/archive").WithFormField("_csrf", token).Expect().Status(http.StatusSeeOther)
+	if p := objectiveProgress(t, id); p != progress || p != 50 {
+		t.Fatalf("archiving changed the objective's progress from %d to %d", progress, p)
+	}
 	table := boss.GET("/fragments/objectives/table").Expect().Status(http.StatusOK).Body().Raw()
 	if strings.Contains(table, id) {
 		t.Fatal("an archived objective is still listed")

@@ -44,29 +44,40 @@ func (s *Server) withTx(h txHandler) fiber.Handler {
 			return s.unauthenticated(c)
 		}
 		readOnly := c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead
-		var touch, rotate bool
-		err := s.pool.Request(c.UserContext(), hash, readOnly, func(ctx context.Context, tx *sqlx.Tx, sess *rls.Session) error {
-			c.Locals(localSession, sess)
-			touch, rotate = sess.NeedsTouch, sess.NeedsRotation
-			return h(c, &request{ctx: ctx, tx: tx, sess: sess, hash: hash, srv: s})
-		})
+		var touch bool
+		run := func() error {
+			return s.pool.Request(c.UserContext(), hash, readOnly, func(ctx context.Context, tx *sqlx.Tx, sess *rls.Session) error {
+				// A role change gets a new token BEFORE anything is rendered,
+				// so the page carries the new session's CSRF token.
+				if sess.NeedsRotation {
+					return errRotate
+				}
+				c.Locals(localSession, sess)
+				touch = sess.NeedsTouch
+				return h(c, &request{ctx: ctx, tx: tx, sess: sess, hash: hash, srv: s})
+			})
+		}
+		err := run()
+		if errors.Is(err, errRotate) {
+			if hash, err = s.rotate(c, hash); err != nil {
+				return err
+			}
+			err = run()
+		}
 		switch {
 		case errors.Is(err, rls.ErrNoSession):
 			s.clearSessionCookie(c)
 			return s.unauthenticated(c)
 		case errors.Is(err, rls.ErrNoMembership):
 			return s.noMembership(c, hash)
+		case errors.Is(err, errRotate):
+			return errors.New("session still needs rotation after rotating")
 		case err != nil:
 			return err
 		}
-		// Session upkeep in its own short write transactions, after the
-		// request's own: a role change gets a new token, an idle clock
-		// older than five minutes is refreshed.
-		if rotate {
-			if err := s.rotate(c, hash); err != nil {
-				s.log.Warn("session rotation failed", "err", err)
-			}
-		} else if touch {
+		// The idle clock, when older than five minutes, is refreshed in its
+		// own short write transaction after the request's.
+		if touch {
 			if err := s.pool.Touch(c.UserContext(), hash); err != nil {
 				s.log.Warn("session touch failed", "err", err)
 			}
@@ -74,6 +85,9 @@ func (s *Server) withTx(h txHandler) fiber.Handler {
 		return nil
 	}
 }
+
+// errRotate stops a request whose session must get a new token first.
+var errRotate = errors.New("session needs rotation")
 
 // unauthenticated sends a visitor without a valid session to the login
 // page: htmx requests get 401 with HX-Redirect (a swap would put the login

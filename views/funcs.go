@@ -98,6 +98,7 @@ type NavItem struct{ Key, Label, Href string }
 // joins this list when it is built, never before, so no link 404s.
 var Nav = []NavItem{
 	{Key: "objectives", Label: "Objetivos", Href: "/objectives"},
+	{Key: "initiatives", Label: "Iniciativas", Href: "/initiatives"},
 }
 
 func init() {
