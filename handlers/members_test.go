@@ -331,6 +331,9 @@ func TestMemberEditRotatesTheMembersSession(t *testing.T) {
 	r := emp.GET("/objectives").Expect().Status(http.StatusOK)
 	r.Header("Set-Cookie").Contains(sessionCookie + "=")
 	r.Body().Contains("Gerente")
+	// the page was rendered for the new session: its CSRF token works
+	emp.POST("/preferences/period").WithFormField("_csrf", csrfFrom(t, r.Body().Raw())).
+		WithFormField("period", "all").Expect().Status(http.StatusSeeOther)
 	newCookie := emp.GET("/objectives").Expect().Status(http.StatusOK).Raw().Request.Header.Get("Cookie")
 	if newCookie == oldCookie {
 		t.Fatal("the member's session token did not change")
