@@ -52,6 +52,7 @@ var settingsNav = []struct {
 }{
 	{views.NavItem{Key: "members", Label: "Miembros", Href: "/settings/members"}, actMembersView},
 	{views.NavItem{Key: "invitations", Label: "Invitaciones", Href: "/settings/invitations"}, actInvitationsManage},
+	{views.NavItem{Key: "periods", Label: "Periodos", Href: "/settings/periods"}, actPeriodsManage},
 	{views.NavItem{Key: "organization", Label: "Organización", Href: "/settings/organization"}, actOrganizationManage},
 }
 

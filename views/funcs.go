@@ -99,6 +99,7 @@ type NavItem struct{ Key, Label, Href string }
 var Nav = []NavItem{
 	{Key: "objectives", Label: "Objetivos", Href: "/objectives"},
 	{Key: "initiatives", Label: "Iniciativas", Href: "/initiatives"},
+	{Key: "areas", Label: "Áreas", Href: "/areas"},
 }
 
 func init() {
