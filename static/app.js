@@ -11,7 +11,12 @@
 
   document.addEventListener("htmx:beforeRequest", function (evt) {
     var f = fragmentOf(evt);
-    if (f) f.setAttribute("aria-busy", "true");
+    if (!f) return;
+    f.setAttribute("aria-busy", "true");
+    // afterRequest may find no fragment when the swap replaced the element
+    // the request came from (outerHTML inside a fragment): clear it here too.
+    var xhr = evt.detail && evt.detail.xhr;
+    if (xhr) xhr.addEventListener("loadend", function () { f.removeAttribute("aria-busy"); });
   });
 
   document.addEventListener("htmx:afterRequest", function (evt) {

@@ -99,6 +99,7 @@ type NavItem struct{ Key, Label, Href string }
 var Nav = []NavItem{
 	{Key: "objectives", Label: "Objetivos", Href: "/objectives"},
 	{Key: "initiatives", Label: "Iniciativas", Href: "/initiatives"},
+	{Key: "activities", Label: "Actividades", Href: "/activities"},
 	{Key: "areas", Label: "Áreas", Href: "/areas"},
 }
 
