@@ -44,9 +44,9 @@ func scenarios(ctx context.Context, dsn, slug string, sess *session) ([]scenario
 		return nil, err
 	}
 	defer db.Close()
-	var orgID, today string
-	if err := db.QueryRowContext(ctx, `SELECT id, (now() AT TIME ZONE timezone)::date::text FROM rumbo.organizations WHERE slug = $1`,
-		slug).Scan(&orgID, &today); err != nil {
+	var orgID, today, tz string
+	if err := db.QueryRowContext(ctx, `SELECT id, (now() AT TIME ZONE timezone)::date::text, timezone FROM rumbo.organizations WHERE slug = $1`,
+		slug).Scan(&orgID, &today, &tz); err != nil {
 		return nil, fmt.Errorf("organisation %s: %w", slug, err)
 	}
 	q := queries.MustLoad()
@@ -63,6 +63,27 @@ func scenarios(ctx context.Context, dsn, slug string, sess *session) ([]scenario
 	table := func(listSQL, status string) []string {
 		return []string{bind(listSQL, org, lit(status), "NULL", "NULL", "''", "NULL", "NULL", "26", "1001", "NULL")}
 	}
+	lists := map[string]string{}
+	for name, build := range map[string]func() (string, error){
+		"ini-forward":  func() (string, error) { return handlers.InitiativesListSQL(q, "end_date", false, false) },
+		"ini-backward": func() (string, error) { return handlers.InitiativesListSQL(q, "end_date", false, true) },
+		"act-forward":  func() (string, error) { return handlers.ActivitiesListSQL(q, "due_date", false, false) },
+		"act-backward": func() (string, error) { return handlers.ActivitiesListSQL(q, "due_date", false, true) },
+	} {
+		if lists[name], err = build(); err != nil {
+			return nil, err
+		}
+	}
+	// initiatives-list: $2 status, $3 area, $4 owner, $5 objective, $6 LIKE, $7/$8 cursor, $9 limit, $10 cap, $11 period
+	iniTable := func(listSQL, status string) []string {
+		return []string{bind(listSQL, org, lit(status), "NULL", "NULL", "NULL", "''", "NULL", "NULL", "26", "1001", "NULL")}
+	}
+	// activities-list: … $10 period, $11 priority, $12 initiative, $13 time zone
+	actTable := func(listSQL, status string) []string {
+		return []string{bind(listSQL, org, lit(status), "NULL", "NULL", "''", "NULL", "NULL", "26", "1001", "NULL", "''",
+			"NULL", lit(tz))}
+	}
+	stats := func(query string) []string { return []string{bind(query, org, lit(today)+"::date", "NULL")} }
 	return []scenario{
 		{Org: slug, Name: "objectives stats", Path: "/fragments/objectives/stats", Begin: begin,
 			Statements: []string{bind(q.ObjectivesStats, org, lit(today)+"::date", "NULL")}},
@@ -72,6 +93,26 @@ func scenarios(ctx context.Context, dsn, slug string, sess *session) ([]scenario
 			Begin: begin, Statements: table(forward, "in_progress")},
 		{Org: slug, Name: "objectives table, last page", Path: "/fragments/objectives/table?before=last", Begin: begin,
 			Statements: table(backward, "")},
+		{Org: slug, Name: "initiatives stats", Path: "/fragments/initiatives/stats", Begin: begin,
+			Statements: stats(q.InitiativesStats)},
+		{Org: slug, Name: "initiatives table, first page", Path: "/fragments/initiatives/table", Begin: begin,
+			Statements: iniTable(lists["ini-forward"], "")},
+		{Org: slug, Name: "initiatives table, filtered (status)", Path: "/fragments/initiatives/table?status=in_progress",
+			Begin: begin, Statements: iniTable(lists["ini-forward"], "in_progress")},
+		{Org: slug, Name: "initiatives table, last page", Path: "/fragments/initiatives/table?before=last", Begin: begin,
+			Statements: iniTable(lists["ini-backward"], "")},
+		{Org: slug, Name: "activities stats", Path: "/fragments/activities/stats", Begin: begin,
+			Statements: stats(q.ActivitiesStats)},
+		{Org: slug, Name: "activities table, first page", Path: "/fragments/activities/table", Begin: begin,
+			Statements: actTable(lists["act-forward"], "")},
+		{Org: slug, Name: "activities table, filtered (status)", Path: "/fragments/activities/table?status=todo",
+			Begin: begin, Statements: actTable(lists["act-forward"], "todo")},
+		{Org: slug, Name: "activities table, last page", Path: "/fragments/activities/table?before=last", Begin: begin,
+			Statements: actTable(lists["act-backward"], "")},
+		{Org: slug, Name: "areas stats", Path: "/fragments/areas/stats", Begin: begin,
+			Statements: []string{bind(q.AreasStats, org)}},
+		{Org: slug, Name: "areas tree", Path: "/fragments/areas/tree", Begin: begin,
+			Statements: []string{bind(q.AreasTree, org)}},
 	}, nil
 }
 
