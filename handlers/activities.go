@@ -479,6 +479,9 @@ func (h *activityHandlers) activitiesPage(c *fiber.Ctx, r *request) error {
 
 // GET /fragments/activities/stats
 func (h *activityHandlers) activitiesStats(c *fiber.Ctx, r *request) error {
+	if h.notModified(c, r) {
+		return nil
+	}
 	p, err := periodOf(c, r)
 	if err != nil {
 		return err
@@ -492,26 +495,18 @@ func (h *activityHandlers) activitiesStats(c *fiber.Ctx, r *request) error {
 
 // GET /fragments/activities/table
 func (h *activityHandlers) activitiesTable(c *fiber.Ctx, r *request) error {
+	if h.notModified(c, r) {
+		return nil
+	}
 	f, err := h.parseActivityFilters(c, r)
 	var t activitiesTable
 	if err == nil {
 		t, err = h.loadActivitiesTable(r, f)
 	}
-	if err != nil {
-		if t.Error, err = tableError(err); err != nil {
-			return err
-		}
-		t.Rows = nil
-		c.Status(fiber.StatusUnprocessableEntity)
-		return h.fragment(c, "activities/table", t)
-	}
-	// filters, sort headers and pager links move the address bar to the
-	// page's own URL for this view (see objectivesTable)
-	if isHTMX(c) && c.Get("HX-Trigger") != "activities-table" {
-		c.Set("HX-Push-Url", h.list.pushURL(f.values(), f.listParams))
-	}
-	return h.fragment(c, "activities/table", t)
+	return h.answerTable(c, "activities/table", &t, err, func() string { return h.list.pushURL(f.values(), f.listParams) })
 }
+
+func (t *activitiesTable) refuse(msg string) { t.Error, t.Rows = msg, nil }
 
 // One activity.
 

@@ -330,6 +330,9 @@ func (h *initiativeHandlers) index(c *fiber.Ctx, r *request) error {
 
 // GET /fragments/initiatives/stats
 func (h *initiativeHandlers) statsFragment(c *fiber.Ctx, r *request) error {
+	if h.notModified(c, r) {
+		return nil
+	}
 	p, err := periodOf(c, r)
 	if err != nil {
 		return err
@@ -343,27 +346,18 @@ func (h *initiativeHandlers) statsFragment(c *fiber.Ctx, r *request) error {
 
 // GET /fragments/initiatives/table
 func (h *initiativeHandlers) tableFragment(c *fiber.Ctx, r *request) error {
+	if h.notModified(c, r) {
+		return nil
+	}
 	f, err := h.parseFilters(c, r)
 	var t initiativesTable
 	if err == nil {
 		t, err = h.loadTable(r, f)
 	}
-	if err != nil {
-		if t.Error, err = tableError(err); err != nil {
-			return err
-		}
-		t.Rows = nil
-		c.Status(fiber.StatusUnprocessableEntity)
-		return h.fragment(c, "initiatives/table", t)
-	}
-	// Filters, sort headers and pager links move the address bar to the
-	// page's own URL for this view; the wrapper's refresh after a write
-	// does not.
-	if isHTMX(c) && c.Get("HX-Trigger") != "initiatives-table" {
-		c.Set("HX-Push-Url", h.list.pushURL(f.values(), f.listParams))
-	}
-	return h.fragment(c, "initiatives/table", t)
+	return h.answerTable(c, "initiatives/table", &t, err, func() string { return h.list.pushURL(f.values(), f.listParams) })
 }
+
+func (t *initiativesTable) refuse(msg string) { t.Error, t.Rows = msg, nil }
 
 // initiativeDetail is one initiative as initiative-by-id reads it.
 type initiativeDetail struct {

@@ -871,4 +871,3 @@ func TestInvitationPostsNeedCSRFAndSameOrigin(t *testing.T) {
 		t.Fatal("a cross-site accept made a membership")
 	}
 }
-

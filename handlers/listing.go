@@ -307,6 +307,30 @@ func (s *Server) options(r *request, query, selected string) ([]option, error) {
 
 // tableError turns a filter or cursor problem (422) into a table's own
 // error state; anything else propagates.
+// refusable is a table's view-model: it can show a refused request (a
+// filter, sort or cursor that is not valid) instead of rows.
+type refusable interface{ refuse(msg string) }
+
+// answerTable finishes a table fragment named "<page>/table". A request
+// the table refuses (422) shows in the table's own error state; otherwise
+// htmx navigation (a filter, a sort header, a pager link — not the
+// wrapper's own refresh after a write, whose trigger is "<page>-table")
+// gets HX-Push-Url with the page's own URL for this view, so a reload or a
+// shared link shows it again.
+func (s *Server) answerTable(c *fiber.Ctx, name string, view refusable, err error, pushURL func() string) error {
+	if err != nil {
+		msg, err := tableError(err)
+		if err != nil {
+			return err
+		}
+		view.refuse(msg)
+		c.Status(fiber.StatusUnprocessableEntity)
+	} else if isHTMX(c) && c.Get("HX-Trigger") != strings.ReplaceAll(name, "/", "-") {
+		c.Set("HX-Push-Url", pushURL())
+	}
+	return s.fragment(c, name, view)
+}
+
 func tableError(err error) (string, error) {
 	if e, ok := err.(*Error); ok && e.Status == fiber.StatusUnprocessableEntity {
 		return e.Message, nil

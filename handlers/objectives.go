@@ -285,22 +285,10 @@ func (s *Server) objectivesTable(c *fiber.Ctx, r *request) error {
 	if err == nil {
 		t, err = s.loadObjectivesTable(r, f)
 	}
-	if err != nil {
-		if t.Error, err = tableError(err); err != nil {
-			return err
-		}
-		t.Rows = nil
-		c.Status(fiber.StatusUnprocessableEntity)
-		return s.fragment(c, "objectives/table", t)
-	}
-	// A filter change, a sort header or a pager link moves the address bar
-	// to the page's own URL for this view, so a reload (or a shared link)
-	// shows it again; the wrapper's own refresh after a write does not.
-	if isHTMX(c) && c.Get("HX-Trigger") != "objectives-table" {
-		c.Set("HX-Push-Url", s.objList.pushURL(f.values(), f.listParams))
-	}
-	return s.fragment(c, "objectives/table", t)
+	return s.answerTable(c, "objectives/table", &t, err, func() string { return s.objList.pushURL(f.values(), f.listParams) })
 }
+
+func (t *objectivesTable) refuse(msg string) { t.Error, t.Rows = msg, nil }
 
 type objectiveDetail struct {
 	ID             string         `db:"id"`
