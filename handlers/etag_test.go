@@ -9,7 +9,8 @@ func TestFragmentsAnswerConditionalRequests(t *testing.T) {
 	f := newOrgFixture(t, "Chi")
 	other := newOrgFixture(t, "Psi")
 	boss, token := signIn(t, f.Boss.Email)
-	for _, path := range []string{"/fragments/objectives/stats", "/fragments/objectives/table"} {
+	for _, path := range []string{"/fragments/objectives/stats", "/fragments/objectives/table", "/fragments/initiatives/stats",
+		"/fragments/initiatives/table", "/fragments/activities/stats", "/fragments/activities/table"} {
 		first := htmx(boss.GET(path)).Expect().Status(http.StatusOK)
 		tag := first.Header("ETag").NotEmpty().Raw()
 		first.Header("Cache-Control").IsEqual("private, no-cache")
