@@ -1013,13 +1013,7 @@ func (h *activityHandlers) rejectActivityForm(c *fiber.Ctx, r *request, f activi
 
 // activitySaved sends the member to the activity's page after a save.
 func activitySaved(c *fiber.Ctx, id string) error {
-	target := "/activities/" + id
-	if isHTMX(c) {
-		c.Set("HX-Trigger", "activities-changed")
-		c.Set("HX-Redirect", target)
-		return c.SendStatus(fiber.StatusOK)
-	}
-	return c.Redirect(target, fiber.StatusSeeOther)
+	return redirectAfterWrite(c, "activities-changed", "/activities/"+id)
 }
 
 // fkActivityField names the form field a foreign-key refusal is about: the

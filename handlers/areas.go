@@ -415,28 +415,16 @@ func (s *Server) rejectAreaForm(c *fiber.Ctx, r *request, f areaForm) error {
 	if err := s.fillAreaForm(r, &f); err != nil {
 		return err
 	}
-	if c.Response().StatusCode() != fiber.StatusConflict {
-		c.Status(fiber.StatusUnprocessableEntity)
-	}
-	if isHTMX(c) {
-		return s.fragment(c, "areas/form", f)
-	}
 	if f.editing() {
-		return s.page(c, r, "areas/edit", "Editar área", "areas", f)
+		return s.rejectForm(c, r, "areas/form", "areas/edit", "Editar área", "areas", f)
 	}
-	return s.page(c, r, "areas/new", "Nueva área", "areas", f)
+	return s.rejectForm(c, r, "areas/form", "areas/new", "Nueva área", "areas", f)
 }
 
 // areaSaved answers a successful write: htmx follows HX-Redirect (and the
 // cards listening for areas-changed refresh), a plain form gets 303.
 func (s *Server) areaSaved(c *fiber.Ctx, notice string) error {
-	target := "/areas?hecho=" + notice
-	if isHTMX(c) {
-		c.Set("HX-Trigger", "areas-changed")
-		c.Set("HX-Redirect", target)
-		return c.SendStatus(fiber.StatusOK)
-	}
-	return c.Redirect(target, fiber.StatusSeeOther)
+	return redirectAfterWrite(c, "areas-changed", "/areas?hecho="+notice)
 }
 
 // GET /areas/new

@@ -717,12 +717,7 @@ func initiativeConstraintErrors(err error, f *initiativeForm) bool {
 // every card listening for initiatives-changed refreshes; a plain form
 // gets 303.
 func initiativeSaved(c *fiber.Ctx, target string) error {
-	if isHTMX(c) {
-		c.Set("HX-Trigger", "initiatives-changed")
-		c.Set("HX-Redirect", target)
-		return c.SendStatus(fiber.StatusOK)
-	}
-	return c.Redirect(target, fiber.StatusSeeOther)
+	return redirectAfterWrite(c, "initiatives-changed", target)
 }
 
 // rejectForm answers 422 (or the 409 already set) with the form and its
@@ -732,17 +727,11 @@ func (h *initiativeHandlers) rejectForm(c *fiber.Ctx, r *request, f initiativeFo
 	if err := h.fillForm(r, &f); err != nil {
 		return err
 	}
-	if c.Response().StatusCode() != fiber.StatusConflict {
-		c.Status(fiber.StatusUnprocessableEntity)
-	}
-	if isHTMX(c) {
-		return h.fragment(c, "initiatives/form", f)
-	}
 	name, title := "initiatives/new", "Nueva iniciativa"
 	if f.editing() {
 		name, title = "initiatives/edit", "Editar iniciativa"
 	}
-	return h.page(c, r, name, title, "initiatives", f)
+	return h.Server.rejectForm(c, r, "initiatives/form", name, title, "initiatives", f)
 }
 
 var errInitiativeArchived = &Error{Status: fiber.StatusConflict,

@@ -216,13 +216,7 @@ func (s *Server) rejectKeyResultForm(c *fiber.Ctx, r *request, f keyResultForm) 
 	if err := s.fillKeyResultForm(r, &f); err != nil {
 		return err
 	}
-	if c.Response().StatusCode() != fiber.StatusConflict {
-		c.Status(fiber.StatusUnprocessableEntity)
-	}
-	if isHTMX(c) {
-		return s.fragment(c, "key_results/form", f)
-	}
-	return s.page(c, r, "key_results/edit", keyResultFormTitle(f), "objectives", f)
+	return s.rejectForm(c, r, "key_results/form", "key_results/edit", keyResultFormTitle(f), "objectives", f)
 }
 
 func keyResultFormTitle(f keyResultForm) string {
@@ -487,13 +481,7 @@ func (s *Server) rejectCheckIn(c *fiber.Ctx, r *request, p keyResultPage) error 
 	if err := s.fillKeyResultPage(r, &p); err != nil {
 		return err
 	}
-	if c.Response().StatusCode() != fiber.StatusConflict {
-		c.Status(fiber.StatusUnprocessableEntity)
-	}
-	if isHTMX(c) {
-		return s.fragment(c, "key_results/check_in_form", p)
-	}
-	return s.page(c, r, "key_results/show", p.KeyResult.Title, "objectives", p)
+	return s.rejectForm(c, r, "key_results/check_in_form", "key_results/show", p.KeyResult.Title, "objectives", p)
 }
 
 // POST /key-results/:id/check-ins records a value: the check-in joins the

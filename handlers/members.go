@@ -572,12 +572,7 @@ func (s *Server) memberUpdate(c *fiber.Ctx, r *request) error {
 		// They just gave up managing members: back to the list they may still see.
 		target = "/settings/members?hecho=guardado"
 	}
-	if isHTMX(c) {
-		c.Set("HX-Trigger", "members-changed")
-		c.Set("HX-Redirect", target)
-		return c.SendStatus(fiber.StatusOK)
-	}
-	return c.Redirect(target, fiber.StatusSeeOther)
+	return redirectAfterWrite(c, "members-changed", target)
 }
 
 // rejectMemberForm answers with the edit page, the values sent and the
@@ -648,12 +643,7 @@ func (s *Server) memberRemove(c *fiber.Ctx, r *request) error {
 	if m.ID == r.sess.UserID {
 		target = "/"
 	}
-	if isHTMX(c) {
-		c.Set("HX-Trigger", "members-changed")
-		c.Set("HX-Redirect", target)
-		return c.SendStatus(fiber.StatusOK)
-	}
-	return c.Redirect(target, fiber.StatusSeeOther)
+	return redirectAfterWrite(c, "members-changed", target)
 }
 
 type resetLinkPage struct {

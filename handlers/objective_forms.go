@@ -160,12 +160,7 @@ func objectiveConstraintErrors(err error, f *objectiveForm) bool {
 // HX-Redirect (and every card listening for objectives-changed refreshes),
 // a plain form gets 303.
 func (s *Server) objectiveSaved(c *fiber.Ctx, target string) error {
-	if isHTMX(c) {
-		c.Set("HX-Trigger", "objectives-changed")
-		c.Set("HX-Redirect", target)
-		return c.SendStatus(fiber.StatusOK)
-	}
-	return c.Redirect(target, fiber.StatusSeeOther)
+	return redirectAfterWrite(c, "objectives-changed", target)
 }
 
 // rejectObjectiveForm answers 422 (or 409) with the form and its messages:
@@ -174,17 +169,11 @@ func (s *Server) rejectObjectiveForm(c *fiber.Ctx, r *request, f objectiveForm) 
 	if err := s.fillObjectiveForm(r, &f); err != nil {
 		return err
 	}
-	if c.Response().StatusCode() != fiber.StatusConflict {
-		c.Status(fiber.StatusUnprocessableEntity)
-	}
-	if isHTMX(c) {
-		return s.fragment(c, "objectives/form", f)
-	}
 	name, title := "objectives/new", "Nuevo objetivo"
 	if f.editing() {
 		name, title = "objectives/edit", "Editar objetivo"
 	}
-	return s.page(c, r, name, title, "objectives", f)
+	return s.rejectForm(c, r, "objectives/form", name, title, "objectives", f)
 }
 
 // validateObjectiveForm checks every field and returns the parsed dates

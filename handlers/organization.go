@@ -304,12 +304,7 @@ func (s *Server) organizationUpdate(c *fiber.Ctx, r *request) error {
 // afterOrgWrite sends the browser back to the settings page, which then
 // loads with the new look version (new /org/theme.css and logo URLs).
 func (s *Server) afterOrgWrite(c *fiber.Ctx, notice string) error {
-	target := "/settings/organization?hecho=" + notice
-	if isHTMX(c) {
-		c.Set("HX-Redirect", target)
-		return c.SendStatus(fiber.StatusOK)
-	}
-	return c.Redirect(target, fiber.StatusSeeOther)
+	return redirectAfterWrite(c, "", "/settings/organization?hecho="+notice)
 }
 
 var (

@@ -465,13 +465,7 @@ func (s *Server) periodSettingsUpdate(c *fiber.Ctx, r *request) error {
 // periodSaved answers a successful edit or deletion: htmx follows
 // HX-Redirect, a plain form gets 303.
 func (s *Server) periodSaved(c *fiber.Ctx, notice string) error {
-	target := "/settings/periods?hecho=" + notice
-	if isHTMX(c) {
-		c.Set("HX-Trigger", "periods-changed")
-		c.Set("HX-Redirect", target)
-		return c.SendStatus(fiber.StatusOK)
-	}
-	return c.Redirect(target, fiber.StatusSeeOther)
+	return redirectAfterWrite(c, "periods-changed", "/settings/periods?hecho="+notice)
 }
 
 // periodDeletion is the confirmation page's view-model.
