@@ -44,9 +44,10 @@ func scenarios(ctx context.Context, dsn, slug string, sess *session) ([]scenario
 		return nil, err
 	}
 	defer db.Close()
-	var orgID, today, tz string
-	if err := db.QueryRowContext(ctx, `SELECT id, (now() AT TIME ZONE timezone)::date::text, timezone FROM rumbo.organizations WHERE slug = $1`,
-		slug).Scan(&orgID, &today, &tz); err != nil {
+	var orgID, today, tz, userID string
+	if err := db.QueryRowContext(ctx, `SELECT o.id, (now() AT TIME ZONE o.timezone)::date::text, o.timezone, s.user_id
+		FROM rumbo.organizations AS o JOIN rumbo.sessions AS s ON s.current_org_id = o.id
+		WHERE o.slug = $1 AND s.token_hash = decode($2, 'hex')`, slug, sess.tokenHash).Scan(&orgID, &today, &tz, &userID); err != nil {
 		return nil, fmt.Errorf("organisation %s: %w", slug, err)
 	}
 	q := queries.MustLoad()
@@ -84,7 +85,7 @@ func scenarios(ctx context.Context, dsn, slug string, sess *session) ([]scenario
 			"NULL", lit(tz))}
 	}
 	stats := func(query string) []string { return []string{bind(query, org, lit(today)+"::date", "NULL")} }
-	return []scenario{
+	return append([]scenario{
 		{Org: slug, Name: "objectives stats", Path: "/fragments/objectives/stats", Begin: begin,
 			Statements: []string{bind(q.ObjectivesStats, org, lit(today)+"::date", "NULL")}},
 		{Org: slug, Name: "objectives table, first page", Path: "/fragments/objectives/table", Begin: begin,
@@ -113,7 +114,7 @@ func scenarios(ctx context.Context, dsn, slug string, sess *session) ([]scenario
 			Statements: []string{bind(q.AreasStats, org)}},
 		{Org: slug, Name: "areas tree", Path: "/fragments/areas/tree", Begin: begin,
 			Statements: []string{bind(q.AreasTree, org)}},
-	}, nil
+	}, insightsScenarios(org, lit(today), slug, begin, lit(userID), q)...), nil
 }
 
 // pgbenchScript is the scenario's request transaction as pgbench runs it.

@@ -35,6 +35,7 @@ func newOrgItems(t *testing.T, f orgFixture) orgItems {
 	get("invitation", `INSERT INTO invitations (org_id, email, token_hash, invited_by, expires_at)
 		VALUES ($1, lower($2)||'@example.test', $3, $4, now() + interval '7 days') RETURNING id`,
 		f.Org.ID, f.Tag, hash[:], f.Boss.ID)
+	items["insight"] = "pace-" + items["objective"] // insight keys are <kind>-<item id>
 	return items
 }
 
@@ -52,6 +53,7 @@ var routeKinds = []struct{ prefix, kind string }{
 	{"/settings/members/", "member"},
 	{"/settings/invitations/", "invitation"},
 	{"/settings/periods/", "period"},
+	{"/insights/", "insight"},
 }
 
 // tokenRoutes carry a secret token, not an organisation's id: they are

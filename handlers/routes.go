@@ -67,6 +67,7 @@ func (s *Server) routes(app *fiber.App) {
 	s.initiativeRoutes(app) // handlers/initiatives.go
 	s.activityRoutes(app)   // handlers/activities.go
 	s.areaRoutes(app)       // handlers/areas.go (and /settings/periods)
+	s.insightRoutes(app)    // handlers/insights.go
 
 	app.Use(func(c *fiber.Ctx) error { return errNotFound })
 }

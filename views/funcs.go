@@ -101,6 +101,7 @@ var Nav = []NavItem{
 	{Key: "initiatives", Label: "Iniciativas", Href: "/initiatives"},
 	{Key: "activities", Label: "Actividades", Href: "/activities"},
 	{Key: "areas", Label: "Áreas", Href: "/areas"},
+	{Key: "insights", Label: "Insights", Href: "/insights"},
 }
 
 func init() {

@@ -160,6 +160,8 @@ func buildOrg(t *testing.T, name, tz string) *orgFixture {
 		VALUES ($1, $2, $3, 'Vamos bien') RETURNING id`, o, f.objective, f.boss.ID)
 	tdb.Get(t, &f.change, `INSERT INTO changes (org_id, objective_id, actor_id, field, old_value, new_value)
 		VALUES ($1, $2, $3, 'status', 'draft', 'in_progress') RETURNING id`, o, f.objective, f.boss.ID)
+	tdb.Exec(t, `INSERT INTO insight_dismissals (org_id, user_id, kind, objective_id) VALUES ($1, $2, 'pace', $3)`,
+		o, f.boss.ID, f.objective)
 	inviteHash := sha256.Sum256(randomBytes(t, 32))
 	tdb.Get(t, &f.invitation, `INSERT INTO invitations (org_id, email, role, token_hash, invited_by, expires_at)
 		VALUES ($1, $2, 'empleado', $3, $4, now() + interval '7 days') RETURNING id`,
