@@ -213,6 +213,15 @@ func ensureSeed(ctx context.Context, o options, env []string) (time.Duration, er
 	if b, err := os.ReadFile(marker); err == nil {
 		d, _ := time.ParseDuration(strings.TrimSpace(string(b)))
 		say("reusing the %s profile loaded earlier in %s (delete %s to reload)", o.profile, d, o.dataDir)
+		// migrations added since then run here, untimed, not inside the
+		// server's start-up (whose health check would give up on them)
+		start := time.Now()
+		cmd := exec.CommandContext(ctx, o.rumbo, "migrate")
+		cmd.Env, cmd.Stdout, cmd.Stderr = env, os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return 0, fmt.Errorf("rumbo migrate: %w", err)
+		}
+		say("migrations up to date (%s)", time.Since(start).Round(time.Second))
 		return d, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return 0, err

@@ -85,7 +85,11 @@ func scenarios(ctx context.Context, dsn, slug string, sess *session) ([]scenario
 			"NULL", lit(tz))}
 	}
 	stats := func(query string) []string { return []string{bind(query, org, lit(today)+"::date", "NULL")} }
-	return append([]scenario{
+	dashboard, err := dashboardScenarios(ctx, db, q, slug, orgID, today, begin, benchEmail(slug))
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]scenario{
 		{Org: slug, Name: "objectives stats", Path: "/fragments/objectives/stats", Begin: begin,
 			Statements: []string{bind(q.ObjectivesStats, org, lit(today)+"::date", "NULL")}},
 		{Org: slug, Name: "objectives table, first page", Path: "/fragments/objectives/table", Begin: begin,
@@ -114,7 +118,7 @@ func scenarios(ctx context.Context, dsn, slug string, sess *session) ([]scenario
 			Statements: []string{bind(q.AreasStats, org)}},
 		{Org: slug, Name: "areas tree", Path: "/fragments/areas/tree", Begin: begin,
 			Statements: []string{bind(q.AreasTree, org)}},
-	}, insightsScenarios(org, lit(today), slug, begin, lit(userID), q)...), nil
+	}, insightsScenarios(org, lit(today), slug, begin, lit(userID), q)...), dashboard...), nil
 }
 
 // pgbenchScript is the scenario's request transaction as pgbench runs it.

@@ -332,13 +332,13 @@ func TestSignUpAndOnboardingInTheBrowser(t *testing.T) {
 	screenshot(t, ctx, "onboarding")
 	do(t, ctx,
 		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#objectives-table .empty-state`)),
+		chromedp.WaitVisible(chromedp.CSS(`#dashboard-recent .empty-state`)),
 	)
 	text := eval[string](t, ctx, `document.body.textContent`)
-	for _, want := range []string{"Brújula Digital", "Lucía Fundadora", "No hay objetivos", "Crear primer objetivo"} {
+	for _, want := range []string{"Brújula Digital", "Lucía Fundadora", "Dashboard OKR", "No hay objetivos en este periodo"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("after onboarding the page lacks %q", want)
 		}
 	}
-	screenshot(t, ctx, "first-objectives-page")
+	screenshot(t, ctx, "first-dashboard")
 }

@@ -85,4 +85,6 @@ func TestKeyResultsAndCheckInsInTheBrowser(t *testing.T) {
 	screenshot(t, ctx, "activities-inline-status")
 }
 
-func jsString(s string) string { return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"` }
+func jsString(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}

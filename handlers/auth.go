@@ -172,7 +172,7 @@ func (s *Server) logout(c *fiber.Ctx) error {
 
 // GET / leads to the first page that exists.
 func (s *Server) home(c *fiber.Ctx, _ *request) error {
-	return c.Redirect("/objectives", fiber.StatusSeeOther)
+	return c.Redirect("/dashboard", fiber.StatusSeeOther)
 }
 
 // safeNext keeps a post-login redirect on this site: a local absolute path,

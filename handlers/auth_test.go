@@ -211,7 +211,7 @@ func TestHomeLeadsToObjectives(t *testing.T) {
 	org := tdb.NewOrg(t, "Home Org")
 	u := tdb.Member(t, org, "Hugo Home", "corporativo")
 	e, _ := signIn(t, u.Email)
-	e.GET("/").Expect().Status(http.StatusSeeOther).Header("Location").IsEqual("/objectives")
+	e.GET("/").Expect().Status(http.StatusSeeOther).Header("Location").IsEqual("/dashboard")
 }
 
 func TestRemovedMemberLosesAccessOnTheNextRequest(t *testing.T) {

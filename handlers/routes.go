@@ -67,6 +67,8 @@ func (s *Server) routes(app *fiber.App) {
 	s.initiativeRoutes(app) // handlers/initiatives.go
 	s.activityRoutes(app)   // handlers/activities.go
 	s.areaRoutes(app)       // handlers/areas.go (and /settings/periods)
+	s.dashboardRoutes(app)  // handlers/dashboard.go
+	s.analyticsRoutes(app)  // handlers/analytics.go
 	s.insightRoutes(app)    // handlers/insights.go
 
 	app.Use(func(c *fiber.Ctx) error { return errNotFound })

@@ -59,6 +59,7 @@ type Queries struct {
 	Initiatives
 	Activities
 	Areas
+	Dashboard
 	Insights
 }
 

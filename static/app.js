@@ -10,6 +10,12 @@
   }
 
   document.addEventListener("htmx:beforeRequest", function (evt) {
+    // Polling cards ("every 60s") rest while the tab is hidden.
+    var elt = evt.detail && evt.detail.elt;
+    if (document.hidden && elt && /\bevery\b/.test(elt.getAttribute("hx-trigger") || "")) {
+      evt.preventDefault();
+      return;
+    }
     var f = fragmentOf(evt);
     if (!f) return;
     f.setAttribute("aria-busy", "true");

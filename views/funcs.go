@@ -97,10 +97,12 @@ type NavItem struct{ Key, Label, Href string }
 // Objetivos, Iniciativas, Actividades, Áreas, Analytics, Insights): a page
 // joins this list when it is built, never before, so no link 404s.
 var Nav = []NavItem{
+	{Key: "dashboard", Label: "Dashboard", Href: "/dashboard"},
 	{Key: "objectives", Label: "Objetivos", Href: "/objectives"},
 	{Key: "initiatives", Label: "Iniciativas", Href: "/initiatives"},
 	{Key: "activities", Label: "Actividades", Href: "/activities"},
 	{Key: "areas", Label: "Áreas", Href: "/areas"},
+	{Key: "analytics", Label: "Analytics", Href: "/analytics"},
 	{Key: "insights", Label: "Insights", Href: "/insights"},
 }
 

@@ -156,6 +156,9 @@ func buildOrg(t *testing.T, name, tz string) *orgFixture {
 		VALUES ($1, $2, 'Campaña', $3, current_date, current_date + 30) RETURNING id`, o, f.objective, gerente.ID)
 	tdb.Get(t, &f.activity, `INSERT INTO activities (org_id, initiative_id, title, assignee_id, due_date)
 		VALUES ($1, $2, 'Llamar clientes', $3, current_date + 3) RETURNING id`, o, f.initiative, gerente.ID)
+	// a completed one too, so the completion aggregates (00013) have rows
+	tdb.Exec(t, `INSERT INTO activities (org_id, initiative_id, title, assignee_id, status, completed_at)
+		VALUES ($1, $2, 'Enviar propuesta', $3, 'completed', now())`, o, f.initiative, gerente.ID)
 	tdb.Get(t, &f.comment, `INSERT INTO comments (org_id, objective_id, author_id, body)
 		VALUES ($1, $2, $3, 'Vamos bien') RETURNING id`, o, f.objective, f.boss.ID)
 	tdb.Get(t, &f.change, `INSERT INTO changes (org_id, objective_id, actor_id, field, old_value, new_value)

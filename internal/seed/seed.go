@@ -12,9 +12,11 @@
 // "random" pick is a hash of (organisation number, row number, salt), and
 // every row's id is an md5 of (organisation id, kind, row number), so a child
 // row can name its parent without a lookup. The statement-level triggers of
-// migrations 00004 (progress) and 00005 (stat_buckets) see each big INSERT as
-// one transition table, so derived progress and the maintained counts are
-// right when the transaction commits. VACUUM ANALYZE runs at the end, so the
+// migrations 00004 (progress), 00005 (stat_buckets) and 00013 (the dashboard's
+// aggregates) see each big INSERT as one transition table, so derived
+// progress and the maintained counts are right when the transaction commits.
+// Completed objectives and initiatives say when they were completed (near
+// their end date), so monthly completions spread like real ones. VACUUM ANALYZE runs at the end, so the
 // planner has statistics and index-only scans see an all-visible map.
 package seed
 
@@ -302,7 +304,8 @@ var epilogue = []string{
 }
 
 const vacuum = `VACUUM (ANALYZE) rumbo.organizations, rumbo.users, rumbo.memberships, rumbo.areas,
-	rumbo.periods, rumbo.objectives, rumbo.key_results, rumbo.initiatives, rumbo.activities, rumbo.stat_buckets`
+	rumbo.periods, rumbo.objectives, rumbo.key_results, rumbo.initiatives, rumbo.activities, rumbo.stat_buckets,
+	rumbo.area_stats, rumbo.completion_days, rumbo.member_stats, rumbo.progress_weeks`
 
 // Organisation 0 is the big one; 1..$1 are small-1..small-$1.
 const fillOrgs = `
@@ -452,7 +455,7 @@ WITH b AS (
     OFFSET 0
 )
 INSERT INTO rumbo.objectives (org_id, id, title, description, owner_id, area_id, period_id, parent_id,
-    status, priority, start_date, end_date, progress_manual, created_by, created_at, updated_at, archived_at)
+    status, priority, start_date, end_date, progress_manual, created_by, created_at, updated_at, archived_at, completed_at)
 SELECT d.org_id, pg_temp.id(d.org_txt, 'o', d.n),
        'Objetivo ' || d.n || ': ' ||
        (ARRAY['Aumentar la satisfacción del cliente', 'Reducir costos operativos',
@@ -477,7 +480,10 @@ SELECT d.org_id, pg_temp.id(d.org_txt, 'o', d.n),
        d.created_at,
        d.created_at + (now() - d.created_at) * ((pg_temp.h(d.ord, d.n, 21) % 100) / 100.0::float8),
        CASE WHEN pg_temp.h(d.ord, d.n, 22) % 50 = 0
-            THEN now() - make_interval(days => (pg_temp.h(d.ord, d.n, 23) % 90)::integer) END
+            THEN now() - make_interval(days => (pg_temp.h(d.ord, d.n, 23) % 90)::integer) END,
+       CASE WHEN d.status = 'completed'
+            THEN least(now(), (d.e - (pg_temp.h(d.ord, d.n, 24) % 10)::integer)::timestamptz
+                              + make_interval(hours => 8 + (pg_temp.h(d.ord, d.n, 25) % 10)::integer)) END
 FROM d`
 
 // About 4 key results per objective, spread unevenly (a few objectives have
@@ -607,7 +613,7 @@ WITH b AS (
     OFFSET 0
 )
 INSERT INTO rumbo.initiatives (org_id, id, objective_id, title, description, owner_id, status, priority,
-    start_date, end_date, progress_manual, created_by, created_at, updated_at, archived_at)
+    start_date, end_date, progress_manual, created_by, created_at, updated_at, archived_at, completed_at)
 SELECT d.org_id, pg_temp.id(d.org_txt, 'i', d.n), d.objective_id,
        'Iniciativa ' || d.n || ': ' ||
        (ARRAY['Programa de fidelización de clientes', 'Migración de sistemas a la nube',
@@ -624,7 +630,10 @@ SELECT d.org_id, pg_temp.id(d.org_txt, 'i', d.n), d.objective_id,
        CASE d.status WHEN 'completed' THEN 100 WHEN 'planning' THEN 0 ELSE pg_temp.h(d.ord, d.n, 54) % 100 END,
        CASE WHEN pg_temp.h(d.ord, d.n, 55) % 3 = 0 THEN d.ob_owner ELSE d.owner_id END,
        d.created_at, d.created_at + (now() - d.created_at) * ((pg_temp.h(d.ord, d.n, 60) % 100) / 100.0::float8),
-       d.ob_archived
+       d.ob_archived,
+       CASE WHEN d.status = 'completed'
+            THEN least(now(), (d.e - (pg_temp.h(d.ord, d.n, 62) % 10)::integer)::timestamptz
+                              + make_interval(hours => 8 + (pg_temp.h(d.ord, d.n, 63) % 10)::integer)) END
 FROM d`
 
 // About 5 activities per initiative, due inside (or just after) the
