@@ -23,6 +23,7 @@ import (
 
 	"rumbo/internal/database"
 	"rumbo/internal/pgembed"
+	"rumbo/internal/seed"
 )
 
 type options struct {
@@ -36,6 +37,7 @@ type options struct {
 	rounds      int
 	browser     bool
 	pageLoads   int
+	plansOnly   bool
 }
 
 func main() {
@@ -50,6 +52,7 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds per scenario (HTTP and bare alternate; medians reported)")
 	flag.BoolVar(&o.browser, "browser", true, "also time full page loads in headless Chromium")
 	flag.IntVar(&o.pageLoads, "page-loads", 30, "page loads to time in the browser")
+	flag.BoolVar(&o.plansOnly, "plans-only", false, "only EXPLAIN every scenario's statements and list the sequential scans")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -75,13 +78,10 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer pg.Stop() //nolint:errcheck // best effort on the way out
-	if err := ensureDatabase(ctx, pg.DSN("postgres")); err != nil {
-		return err
-	}
 	dsn := pg.DSN("rumbo")
 	env := append(os.Environ(), "DATABASE_URL="+dsn, "RUMBO_DATA_DIR="+o.dataDir)
 
-	loadTime, err := ensureSeed(ctx, o, env)
+	loadTime, err := ensureSeed(ctx, o, env, pg.DSN("postgres"), dsn)
 	if err != nil {
 		return err
 	}
@@ -117,6 +117,14 @@ func run(ctx context.Context, o options) error {
 		}
 		for _, sc := range scen {
 			say("measuring %s %s …", org, sc.Name)
+			scans, err := seqScans(ctx, dsn, sc, o.plansOnly)
+			if err != nil {
+				return err
+			}
+			if o.plansOnly {
+				say("  plan: %s", planVerdict(scans))
+				continue
+			}
 			// HTTP and bare alternate, so both see the same machine; this
 			// shared VM drifts by ±20 % between runs, so each side reports
 			// the median of its rounds.
@@ -135,10 +143,14 @@ func run(ctx context.Context, o options) error {
 				say("  round %d: http p50 %.1f p95 %.1f ms (%.0f req/s); bare p50 %.1f p95 %.1f ms",
 					round+1, res.P50, res.P95, res.RPS, bare.P50, bare.P95)
 			}
-			res := result{scenario: sc, latency: median(https), Bare: median(bares), RSSMax: rss, Rounds: https, BareRounds: bares}
+			res := result{scenario: sc, latency: median(https), Bare: median(bares), RSSMax: rss, Rounds: https, BareRounds: bares,
+				SeqScans: scans}
 			r.Results = append(r.Results, res)
 			say("  median: http p95 %.1f ms, bare p95 %.1f ms, %.2f×; rss %.0f MB",
 				res.P95, res.Bare.P95, res.P95/res.Bare.P95, float64(res.RSSMax)/(1<<20))
+		}
+		if o.plansOnly {
+			continue
 		}
 		if org == "big" {
 			// The same table at one client: the per-request cost of the
@@ -162,6 +174,9 @@ func run(ctx context.Context, o options) error {
 			}
 			say("  page load p50 %.0f ms p95 %.0f ms", r.PageLoad.P50, r.PageLoad.P95)
 		}
+	}
+	if o.plansOnly {
+		return nil
 	}
 	r.RSSPeak = server.peakRSS()
 	r.Finished = time.Now()
@@ -190,26 +205,25 @@ func benchEmail(org string) string {
 	return "bench@" + org + ".test"
 }
 
-func ensureDatabase(ctx context.Context, adminDSN string) error {
+// freshDatabase drops the benchmark database, if any, and creates it empty.
+func freshDatabase(ctx context.Context, adminDSN string) error {
 	db, err := database.OpenAdmin(adminDSN)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	var exists bool
-	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'rumbo')`).Scan(&exists); err != nil {
+	if _, err := db.ExecContext(ctx, `DROP DATABASE IF EXISTS rumbo WITH (FORCE)`); err != nil {
 		return err
 	}
-	if !exists {
-		_, err = db.ExecContext(ctx, `CREATE DATABASE rumbo ENCODING 'UTF8'`)
-	}
+	_, err = db.ExecContext(ctx, `CREATE DATABASE rumbo ENCODING 'UTF8'`)
 	return err
 }
 
-// ensureSeed runs `rumbo seed` once per data folder (a marker file remembers
-// it) and returns how long loading took.
-func ensureSeed(ctx context.Context, o options, env []string) (time.Duration, error) {
-	marker := filepath.Join(o.dataDir, "seeded-"+o.profile)
+// ensureSeed runs `rumbo seed` once per data folder and seed version (a
+// marker file remembers it; an older version's data is dropped and loaded
+// again) and returns how long loading took.
+func ensureSeed(ctx context.Context, o options, env []string, adminDSN, dsn string) (time.Duration, error) {
+	marker := filepath.Join(o.dataDir, fmt.Sprintf("seeded-%s-v%d", o.profile, seed.Version))
 	if b, err := os.ReadFile(marker); err == nil {
 		d, _ := time.ParseDuration(strings.TrimSpace(string(b)))
 		say("reusing the %s profile loaded earlier in %s (delete %s to reload)", o.profile, d, o.dataDir)
@@ -221,9 +235,24 @@ func ensureSeed(ctx context.Context, o options, env []string) (time.Duration, er
 		if err := cmd.Run(); err != nil {
 			return 0, fmt.Errorf("rumbo migrate: %w", err)
 		}
-		say("migrations up to date (%s)", time.Since(start).Round(time.Second))
+		// Migrations that rewrite rows leave the visibility map and the
+		// statistics behind; autovacuum would catch up in production, here
+		// the measurements must not race it.
+		if err := vacuumAnalyze(ctx, dsn); err != nil {
+			return 0, err
+		}
+		say("migrations up to date, vacuumed and analysed (%s)", time.Since(start).Round(time.Second))
 		return d, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
+		return 0, err
+	}
+	old, _ := filepath.Glob(filepath.Join(o.dataDir, "seeded-*"))
+	for _, f := range old {
+		if err := os.Remove(f); err != nil {
+			return 0, err
+		}
+	}
+	if err := freshDatabase(ctx, adminDSN); err != nil {
 		return 0, err
 	}
 	start := time.Now()
@@ -236,4 +265,16 @@ func ensureSeed(ctx context.Context, o options, env []string) (time.Duration, er
 	}
 	d := time.Since(start).Round(time.Second)
 	return d, os.WriteFile(marker, []byte(d.String()+"\n"), 0o644)
+}
+
+func vacuumAnalyze(ctx context.Context, dsn string) error {
+	db, err := database.OpenAdmin(dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "VACUUM (ANALYZE)"); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	return nil
 }

@@ -164,6 +164,7 @@ type result struct {
 	RSSMax             int64
 	Bare               latency
 	Rounds, BareRounds []latency
+	SeqScans           []string // big relations its statements scan sequentially
 }
 
 // median takes each statistic's median over the rounds.

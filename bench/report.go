@@ -134,15 +134,17 @@ func (r *report) write(path string) error {
 	fmt.Fprintf(&b, "Budget (DESIGN.md): p95 ≤ %.0f ms per fragment; HTTP p95 ≤ %.1f× the bare SQL's p95 ", budgetP95, budgetOverhead)
 	b.WriteString("(pgbench running the same transaction — `BEGIN READ ONLY`, the request-begin statement that switches to `rumbo_app` ")
 	b.WriteString("and sets the context, the handler's statements, `COMMIT` — as `rumbo_login` at the same concurrency).\n\n")
-	b.WriteString("| org | fragment | req/s | p50 ms | p95 ms | p99 ms | errors | bare p50 ms | bare p95 ms | overhead (p95) | p95 of the rounds (http / bare) | server RSS MB | budget |\n")
-	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|\n")
+	b.WriteString("The plan column is `EXPLAIN` of each statement as the request runs it (`rumbo_app`, the context, RLS): ")
+	b.WriteString("a sequential scan of a relation with more than 10,000 rows is flagged.\n\n")
+	b.WriteString("| org | fragment | req/s | p50 ms | p95 ms | p99 ms | errors | bare p50 ms | bare p95 ms | overhead (p95) | p95 of the rounds (http / bare) | server RSS MB | plan | budget |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|\n")
 	misses := 0
 	for _, x := range r.Results {
 		ratio := 0.0
 		if x.Bare.P95 > 0 {
 			ratio = x.P95 / x.Bare.P95
 		}
-		ok := x.P95 <= budgetP95 && ratio <= budgetOverhead && x.Errors == 0
+		ok := x.P95 <= budgetP95 && ratio <= budgetOverhead && x.Errors == 0 && len(x.SeqScans) == 0
 		if !ok {
 			misses++
 		}
@@ -150,9 +152,9 @@ func (r *report) write(path string) error {
 		for i := range x.Rounds {
 			rounds = append(rounds, fmt.Sprintf("%.1f / %.1f", x.Rounds[i].P95, x.BareRounds[i].P95))
 		}
-		fmt.Fprintf(&b, "| %s | %s (`%s`) | %.0f | %.1f | %.1f | %.1f | %d | %.1f | %.1f | %.2f× | %s | %.0f | %s |\n",
+		fmt.Fprintf(&b, "| %s | %s (`%s`) | %.0f | %.1f | %.1f | %.1f | %d | %.1f | %.1f | %.2f× | %s | %.0f | %s | %s |\n",
 			x.Org, x.Name, x.Path, x.RPS, x.P50, x.P95, x.P99, x.Errors, x.Bare.P50, x.Bare.P95, ratio,
-			strings.Join(rounds, "; "), float64(x.RSSMax)/(1<<20), verdict(ok))
+			strings.Join(rounds, "; "), float64(x.RSSMax)/(1<<20), planVerdict(x.SeqScans), verdict(ok))
 	}
 	if x := r.Single; x.N > 0 {
 		fmt.Fprintf(&b, "\nThe same big-organisation table at **one** client (no contention for the cores): HTTP p50 %.2f ms, "+

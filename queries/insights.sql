@@ -63,7 +63,9 @@ WITH stale AS NOT MATERIALIZED (
       AND NOT EXISTS (SELECT 1 FROM check_ins AS c
                       WHERE c.org_id = $1 AND c.key_result_id = k.id AND c.created_at >= $7::timestamptz)
 ), counts AS (
-    SELECT (SELECT count(*) FROM (SELECT 1 FROM stale WHERE NOT dismissed LIMIT $8) AS x) AS total,
+    -- in end-date order, so the count walks the index and stops at the cap
+    -- (without an order a LIMIT makes a sequential scan look cheap)
+    SELECT (SELECT count(*) FROM (SELECT 1 FROM stale WHERE NOT dismissed ORDER BY end_date LIMIT $8) AS x) AS total,
            -- from the member's own dismissals, so it costs what they dismissed
            (SELECT count(*) FROM insight_dismissals AS d
             JOIN key_results AS k ON k.org_id = d.org_id AND k.id = d.key_result_id AND k.archived_at IS NULL AND k.progress < 100
@@ -107,7 +109,7 @@ WITH stalled AS NOT MATERIALIZED (
                       WHERE a.org_id = $1 AND a.initiative_id = i.id AND a.completed_at IS NOT NULL
                         AND a.archived_at IS NULL AND a.completed_at >= $7::timestamptz)
 ), counts AS (
-    SELECT (SELECT count(*) FROM (SELECT 1 FROM stalled WHERE NOT dismissed LIMIT $8) AS x) AS total,
+    SELECT (SELECT count(*) FROM (SELECT 1 FROM stalled WHERE NOT dismissed ORDER BY end_date LIMIT $8) AS x) AS total,
            -- from the member's own dismissals, so it costs what they dismissed
            (SELECT count(*) FROM insight_dismissals AS d
             JOIN initiatives AS i ON i.org_id = d.org_id AND i.id = d.initiative_id

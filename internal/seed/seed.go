@@ -33,6 +33,10 @@ import (
 	"rumbo/internal/auth"
 )
 
+// Version changes whenever a profile's data changes, so `make bench`
+// reloads a database seeded by an older version (2: check-in histories).
+const Version = 2
+
 // Password is every synthetic user's password.
 const Password = "rumbo-bench"
 
@@ -206,6 +210,7 @@ func load(ctx context.Context, db *sqlx.DB, p Profile, say func(string, ...any))
 		{"initiatives", insertInitiatives, nil, "rumbo.initiatives"},
 		{"activities (sample)", insertActivities, []any{1, sampleActivities}, "rumbo.activities"},
 		{"activities", insertActivities, []any{sampleActivities + 1, maxRow}, ""},
+		{"check-ins", insertCheckIns, nil, "rumbo.check_ins"},
 	}
 	say("seed: profile %s: 1 big organisation and %d small ones (prologue %s)", p.Name, p.SmallOrgs, since(t))
 	for _, st := range steps {
@@ -304,7 +309,7 @@ var epilogue = []string{
 }
 
 const vacuum = `VACUUM (ANALYZE) rumbo.organizations, rumbo.users, rumbo.memberships, rumbo.areas,
-	rumbo.periods, rumbo.objectives, rumbo.key_results, rumbo.initiatives, rumbo.activities, rumbo.stat_buckets,
+	rumbo.periods, rumbo.objectives, rumbo.key_results, rumbo.check_ins, rumbo.initiatives, rumbo.activities, rumbo.stat_buckets,
 	rumbo.area_stats, rumbo.completion_days, rumbo.member_stats, rumbo.progress_weeks`
 
 // Organisation 0 is the big one; 1..$1 are small-1..small-$1.
@@ -574,6 +579,29 @@ SELECT e.org_id, pg_temp.id(e.org_txt, 'k', e.n), e.objective_id,
        e.created_at, e.created_at + (now() - e.created_at) * ((pg_temp.h(e.ord, e.n, 35) % 100) / 100.0::float8),
        e.ob_archived
 FROM e`
+
+// Up to five check-ins per live key result (two and a half on average),
+// evenly spaced from its creation to a last one between half-way and now,
+// climbing from the start value to the current one — so some key results
+// went quiet weeks ago (the stale-key-result insight) and the forecasts have
+// a history to fit. No trigger reads check-ins; the key result already holds
+// the current value.
+const insertCheckIns = `
+WITH k AS (
+    SELECT k.org_id, k.id, k.start_value, k.current_value, k.owner_id, k.created_at,
+           abs(hashtext(k.id::text)) AS hb
+    FROM rumbo.key_results AS k
+    WHERE k.archived_at IS NULL AND k.created_at < now() - interval '1 day' -- room for a history
+)
+INSERT INTO rumbo.check_ins (org_id, key_result_id, value, confidence, note, author_id, created_at)
+SELECT k.org_id, k.id,
+       round(k.start_value + (k.current_value - k.start_value) * g.i / (k.hb % 6), 2),
+       (k.hb / 7 + g.i) % 11,
+       CASE WHEN g.i = k.hb % 6 THEN 'Último avance registrado' ELSE '' END,
+       k.owner_id,
+       k.created_at + (now() - k.created_at) * (0.5 + (k.hb / 11 % 50) / 100.0::float8) * g.i / (k.hb % 6)
+FROM k
+CROSS JOIN LATERAL generate_series(1, k.hb % 6) AS g(i)`
 
 // About 5 initiatives per objective, inside the objective's dates; the
 // status follows the objective's and the dates.

@@ -113,6 +113,7 @@ func TestLoadSmall(t *testing.T) {
 	t.Run("stat buckets match the tables", func(t *testing.T) { checkStats(t, db) })
 	t.Run("derived progress", func(t *testing.T) { checkProgress(t, db) })
 	t.Run("data shape", func(t *testing.T) { checkShape(t, db) })
+	t.Run("check-in histories", func(t *testing.T) { checkCheckIns(t, db) })
 	t.Run("bench users sign in", func(t *testing.T) { checkLogin(t, db, p) })
 
 	t.Run("second load refuses and writes nothing", func(t *testing.T) {
@@ -421,5 +422,43 @@ func checkLogin(t *testing.T, db *sqlx.DB, p Profile) {
 		if s.Slug != slug || s.Role != "corporativo" {
 			t.Errorf("%s starts in %s as %s, want %s as corporativo", email, s.Slug, s.Role, slug)
 		}
+	}
+}
+
+// checkCheckIns: live key results have histories of up to five check-ins,
+// none in the future nor before the key result, the last one at its current
+// value; some went quiet more than 14 days ago and some are recent, so the
+// stale and forecast insights have work to do.
+func checkCheckIns(t *testing.T, db *sqlx.DB) {
+	t.Helper()
+	var got struct {
+		Total, WithHistory, Live, Misplaced, Longest, WrongLast, Quiet, Recent int
+	}
+	err := db.QueryRowx(`WITH h AS (
+		    SELECT k.id, k.current_value, k.created_at AS kr_created, c.value, c.created_at,
+		           row_number() OVER (PARTITION BY k.id ORDER BY c.created_at DESC) AS back,
+		           count(*) OVER (PARTITION BY k.id) AS n
+		    FROM rumbo.key_results AS k JOIN rumbo.check_ins AS c ON c.org_id = k.org_id AND c.key_result_id = k.id)
+		SELECT (SELECT count(*) FROM rumbo.check_ins),
+		       (SELECT count(DISTINCT id) FROM h),
+		       (SELECT count(*) FROM rumbo.key_results WHERE archived_at IS NULL),
+		       (SELECT count(*) FROM h WHERE created_at > now() OR created_at < kr_created),
+		       (SELECT coalesce(max(n), 0) FROM h),
+		       (SELECT count(*) FROM h WHERE back = 1 AND value <> round(current_value, 2)),
+		       (SELECT count(*) FROM h WHERE back = 1 AND created_at < now() - interval '14 days'),
+		       (SELECT count(*) FROM h WHERE back = 1 AND created_at >= now() - interval '14 days')`).
+		Scan(&got.Total, &got.WithHistory, &got.Live, &got.Misplaced, &got.Longest, &got.WrongLast, &got.Quiet, &got.Recent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("check-ins: %+v", got)
+	if got.WithHistory == 0 || got.WithHistory == got.Live || got.Longest != 5 {
+		t.Errorf("want most but not all live key results with up to 5 check-ins, got %+v", got)
+	}
+	if got.Misplaced != 0 || got.WrongLast != 0 {
+		t.Errorf("check-ins out of the key result's life (%d) or a last value that is not the current one (%d)", got.Misplaced, got.WrongLast)
+	}
+	if got.Quiet == 0 || got.Recent == 0 {
+		t.Errorf("want both quiet (>14 days) and recent last check-ins, got %d quiet, %d recent", got.Quiet, got.Recent)
 	}
 }
