@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -38,6 +39,7 @@ type options struct {
 	browser     bool
 	pageLoads   int
 	plansOnly   bool
+	only        *regexp.Regexp
 }
 
 func main() {
@@ -52,8 +54,14 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds per scenario (HTTP and bare alternate; medians reported)")
 	flag.BoolVar(&o.browser, "browser", true, "also time full page loads in headless Chromium")
 	flag.IntVar(&o.pageLoads, "page-loads", 30, "page loads to time in the browser")
-	flag.BoolVar(&o.plansOnly, "plans-only", false, "only EXPLAIN every scenario's statements and list the sequential scans")
+	flag.BoolVar(&o.plansOnly, "plans-only", false, "only EXPLAIN every scenario's statements and list the sequential scans (with -only: EXPLAIN ANALYZE the chosen ones)")
+	only := flag.String("only", "", "measure only the scenarios whose \"org name\" matches this regular expression")
 	flag.Parse()
+	var err error
+	if o.only, err = regexp.Compile(*only); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: -only:", err)
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, o); err != nil {
@@ -116,8 +124,11 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 		for _, sc := range scen {
+			if !o.only.MatchString(org + " " + sc.Name) {
+				continue
+			}
 			say("measuring %s %s …", org, sc.Name)
-			scans, err := seqScans(ctx, dsn, sc, o.plansOnly)
+			scans, err := seqScans(ctx, dsn, sc, o.plansOnly, o.plansOnly && o.only.String() != "")
 			if err != nil {
 				return err
 			}

@@ -18,7 +18,9 @@ import (
 // (DESIGN.md: no fragment scans a big organisation's table).
 //
 // With show set, the text plan of every statement that scans is printed too.
-func seqScans(ctx context.Context, dsn string, sc scenario, show bool) ([]string, error) {
+//
+// With analyze set, every statement's EXPLAIN (ANALYZE, BUFFERS) is printed.
+func seqScans(ctx context.Context, dsn string, sc scenario, show, analyze bool) ([]string, error) {
 	db, err := database.OpenAdmin(dsn)
 	if err != nil {
 		return nil, err
@@ -84,8 +86,8 @@ func seqScans(ctx context.Context, dsn string, sc scenario, show bool) ([]string
 		for _, n := range nodes {
 			walk(n)
 		}
-		if show && len(found) > before {
-			if err := printPlan(ctx, tx, stmt); err != nil {
+		if analyze || show && len(found) > before {
+			if err := printPlan(ctx, tx, stmt, analyze); err != nil {
 				return nil, err
 			}
 		}
@@ -100,8 +102,12 @@ func planVerdict(scans []string) string {
 	return "**seq scan of " + strings.Join(scans, ", ") + "**"
 }
 
-func printPlan(ctx context.Context, tx *sql.Tx, stmt string) error {
-	rows, err := tx.QueryContext(ctx, "EXPLAIN "+stmt)
+func printPlan(ctx context.Context, tx *sql.Tx, stmt string, analyze bool) error {
+	explain := "EXPLAIN "
+	if analyze {
+		explain = "EXPLAIN (ANALYZE, BUFFERS) "
+	}
+	rows, err := tx.QueryContext(ctx, explain+stmt)
 	if err != nil {
 		return err
 	}

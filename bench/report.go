@@ -114,8 +114,8 @@ func (r *report) write(path string) error {
 	var b strings.Builder
 	o := r.Options
 	fmt.Fprintf(&b, "# Benchmarks\n\n")
-	fmt.Fprintf(&b, "Measured by `make bench` (`go run ./bench`) on %s, %s of measuring.\n",
-		r.Started.UTC().Format("2006-01-02 15:04 MST"), r.Finished.Sub(r.Started).Round(time.Second))
+	fmt.Fprintf(&b, "Measured by `go run ./bench %s` (what `make bench` runs, with these flags) on %s, %s of measuring.\n",
+		strings.Join(os.Args[1:], " "), r.Started.UTC().Format("2006-01-02 15:04 MST"), r.Finished.Sub(r.Started).Round(time.Second))
 	fmt.Fprintf(&b, "Each scenario: %d rounds, alternating HTTP (wrk, %d connections in closed loops, HTMX `GET` with the session cookie) "+
 		"and bare SQL (pgbench, %d clients), each round %s after a %s warm-up; the tables show the median of the rounds.\n\n",
 		o.rounds, o.concurrency, o.concurrency, o.duration, o.warmup)

@@ -326,6 +326,48 @@ func TestActivityOverdueFollowsTheOrganisationsTimeZone(t *testing.T) {
 	}
 }
 
+// TestActivityStatsAcrossTheMonth: the cards add what fell due in earlier
+// months (stat_months) to this month's days before today (stat_buckets), and
+// count the next week from the days; items at each edge land on the right
+// side wherever in the month today is.
+func TestActivityStatsAcrossTheMonth(t *testing.T) {
+	org := tdb.NewOrg(t, "Bordes del mes", "UTC")
+	boss := tdb.Member(t, org, "Jefa Bordes", "corporativo")
+	obj := tdb.NewObjective(t, org, testpg.Objective{Title: "Objetivo bordes"})
+	ini := actInitiative(t, org, obj, "Iniciativa bordes")
+	var day int // today's day of the month, in UTC like the organisation
+	tdb.Get(t, &day, `SELECT extract(day FROM (now() AT TIME ZONE 'UTC')::date)::int`)
+	lastOfPrevious, firstOfThis := -day, -(day - 1)
+	add := func(title, status string, due *int) {
+		tdb.Exec(t, `INSERT INTO activities (org_id, initiative_id, title, status, priority, due_date, completed_at)
+			VALUES ($1, $2, $3, $4::text, 'medium', (now() AT TIME ZONE 'UTC')::date + $5::int,
+			        CASE WHEN $4::text = 'completed' THEN now() END)`, org.ID, ini, title, status, due)
+	}
+	dues := []int{-400, -60, lastOfPrevious, firstOfThis, -1, 0, 7, 8, 40}
+	wantOverdue, wantSoon := 0, 0
+	for i, d := range dues {
+		add(fmt.Sprintf("Vence %d (%+d)", i, d), "todo", actDays(d))
+		if d < 0 {
+			wantOverdue++
+		} else if d <= 7 {
+			wantSoon++
+		}
+	}
+	// closed ones never count, wherever they fall
+	add("Hecha vencida", "completed", actDays(-60))
+	add("Cancelada hoy", "cancelled", actDays(0))
+	add("Sin fecha", "todo", nil)
+	e, _ := signIn(t, boss.Email)
+	got := stats(htmx(e.GET("/fragments/activities/stats")).Expect().Status(http.StatusOK).Body().Raw())
+	want := map[string]string{"total": strconv.Itoa(len(dues) + 3), "todo": strconv.Itoa(len(dues) + 1),
+		"overdue": strconv.Itoa(wantOverdue), "due_soon": strconv.Itoa(wantSoon), "completed": "1", "cancelled": "1"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("day %d of the month: %s = %s, want %s (all: %v)", day, k, got[k], v, got)
+		}
+	}
+}
+
 func TestActivitiesEmptyState(t *testing.T) {
 	org := tdb.NewOrg(t, "Sin actividades")
 	u := tdb.Member(t, org, "Vera Vacía", "corporativo")

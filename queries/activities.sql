@@ -4,16 +4,27 @@
 -- 00009), so filters and stats need no joins.
 
 -- name: activities-stats
--- The stats cards, from the maintained buckets (00005, 00009): $1 org, $2 today in the organisation's time zone, $3 period (NULL: all). Activities without a due date sit under due = 'infinity', so they are never overdue nor due soon.
-SELECT coalesce(sum(n), 0) AS total,
-       coalesce(sum(n) FILTER (WHERE status = 'todo'), 0) AS todo,
-       coalesce(sum(n) FILTER (WHERE status = 'in_progress'), 0) AS in_progress,
-       coalesce(sum(n) FILTER (WHERE status = 'completed'), 0) AS completed,
-       coalesce(sum(n) FILTER (WHERE status = 'cancelled'), 0) AS cancelled,
-       coalesce(sum(n) FILTER (WHERE due < $2::date AND status IN ('todo', 'in_progress')), 0) AS overdue,
-       coalesce(sum(n) FILTER (WHERE due BETWEEN $2::date AND $2::date + 7 AND status IN ('todo', 'in_progress')), 0) AS due_soon
-FROM stat_buckets
-WHERE org_id = $1 AND entity = 'activity' AND ($3::uuid IS NULL OR period_id = $3::uuid);
+-- The stats cards, from the maintained counts (00005, 00009, 00018): totals and what fell due before this month from stat_months, the days of this month before today (and the next week) from stat_buckets: $1 org, $2 today in the organisation's time zone, $3 period (NULL: all). Activities without a due date sit under due = 'infinity', so they are never overdue nor due soon.
+WITH m AS (
+    SELECT coalesce(sum(n), 0) AS total,
+           coalesce(sum(n) FILTER (WHERE status = 'todo'), 0) AS todo,
+           coalesce(sum(n) FILTER (WHERE status = 'in_progress'), 0) AS in_progress,
+           coalesce(sum(n) FILTER (WHERE status = 'completed'), 0) AS completed,
+           coalesce(sum(n) FILTER (WHERE status = 'cancelled'), 0) AS cancelled,
+           coalesce(sum(n) FILTER (WHERE month < date_trunc('month', $2::date)::date AND status IN ('todo', 'in_progress')), 0) AS overdue_months
+    FROM stat_months
+    WHERE org_id = $1 AND entity = 'activity' AND ($3::uuid IS NULL OR period_id = $3::uuid)
+), d AS (
+    SELECT coalesce(sum(n) FILTER (WHERE due < $2::date), 0) AS overdue_days,
+           coalesce(sum(n) FILTER (WHERE due >= $2::date), 0) AS due_soon
+    FROM stat_buckets
+    WHERE org_id = $1 AND entity = 'activity' AND status IN ('todo', 'in_progress')
+      AND due >= date_trunc('month', $2::date)::date AND due <= $2::date + 7
+      AND ($3::uuid IS NULL OR period_id = $3::uuid)
+)
+SELECT m.total, m.todo, m.in_progress, m.completed, m.cancelled,
+       m.overdue_months + d.overdue_days AS overdue, d.due_soon
+FROM m, d;
 
 -- name: activities-list
 -- One page of live activities, keyset-paginated, with how many match the filters counted up to $9 (an InitPlan run once, so the page costs one round trip). {{.Key}}, {{.Type}}, {{.Cmp}} and {{.Dir}} are filled at start-up from the sort whitelist in handlers/activities.go, never from input. $2 status, $3 area, $4 assignee, $5 LIKE pattern (escaped), $6/$7 cursor (sort key, id), $8 limit, $10 period (NULL: all), $11 priority, $12 initiative, $13 the organisation's time zone.

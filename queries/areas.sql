@@ -119,12 +119,12 @@ WITH RECURSIVE sub AS (
 SELECT count(*) FROM done;
 
 -- name: periods-list
--- Live periods, newest first, with whether each is the current one (begin_request's rule: the latest-starting live period covering $2, today) and its live objectives (from the maintained buckets).
+-- Live periods, newest first, with whether each is the current one (begin_request's rule: the latest-starting live period covering $2, today) and its live objectives (from the maintained monthly counts).
 SELECT p.id, p.name, p.start_date, p.end_date, p.version,
        coalesce(p.id = (SELECT c.id FROM periods AS c
                         WHERE c.org_id = $1 AND c.archived_at IS NULL AND c.start_date <= $2 AND c.end_date >= $2
                         ORDER BY c.start_date DESC, c.id LIMIT 1), false) AS current,
-       coalesce((SELECT sum(b.n) FROM stat_buckets AS b
+       coalesce((SELECT sum(b.n) FROM stat_months AS b
                  WHERE b.org_id = $1 AND b.entity = 'objective' AND b.period_id = p.id), 0)::int AS objectives
 FROM periods AS p
 WHERE p.org_id = $1 AND p.archived_at IS NULL

@@ -2,17 +2,28 @@
 -- archiving and permanent deletion.
 
 -- name: initiatives-stats
--- The stats cards, from the maintained buckets (00005, 00009): $1 org, $2 today in the organisation's time zone, $3 period (NULL: all).
-SELECT coalesce(sum(n), 0) AS total,
-       coalesce(sum(n) FILTER (WHERE status = 'planning'), 0) AS planning,
-       coalesce(sum(n) FILTER (WHERE status = 'in_progress'), 0) AS in_progress,
-       coalesce(sum(n) FILTER (WHERE status = 'completed'), 0) AS completed,
-       coalesce(sum(n) FILTER (WHERE status = 'cancelled'), 0) AS cancelled,
-       coalesce(round(sum(progress_sum) FILTER (WHERE status <> 'cancelled')
-                      / nullif(sum(n) FILTER (WHERE status <> 'cancelled'), 0)), 0) AS avg_progress,
-       coalesce(sum(n) FILTER (WHERE due < $2 AND status IN ('planning', 'in_progress')), 0) AS overdue
-FROM stat_buckets
-WHERE org_id = $1 AND entity = 'initiative' AND ($3::uuid IS NULL OR period_id = $3::uuid);
+-- The stats cards, from the maintained counts (00005, 00009, 00018): totals and what fell due before this month from stat_months, the days of this month before today (and the next week) from stat_buckets: $1 org, $2 today in the organisation's time zone, $3 period (NULL: all).
+WITH m AS (
+    SELECT coalesce(sum(n), 0) AS total,
+           coalesce(sum(n) FILTER (WHERE status = 'planning'), 0) AS planning,
+           coalesce(sum(n) FILTER (WHERE status = 'in_progress'), 0) AS in_progress,
+           coalesce(sum(n) FILTER (WHERE status = 'completed'), 0) AS completed,
+           coalesce(sum(n) FILTER (WHERE status = 'cancelled'), 0) AS cancelled,
+           coalesce(round(sum(progress_sum) FILTER (WHERE status <> 'cancelled')
+                          / nullif(sum(n) FILTER (WHERE status <> 'cancelled'), 0)), 0) AS avg_progress,
+           coalesce(sum(n) FILTER (WHERE month < date_trunc('month', $2::date)::date AND status IN ('planning', 'in_progress')), 0) AS overdue_months
+    FROM stat_months
+    WHERE org_id = $1 AND entity = 'initiative' AND ($3::uuid IS NULL OR period_id = $3::uuid)
+), d AS (
+    SELECT coalesce(sum(n) FILTER (WHERE due < $2::date), 0) AS overdue_days
+    FROM stat_buckets
+    WHERE org_id = $1 AND entity = 'initiative' AND status IN ('planning', 'in_progress')
+      AND due >= date_trunc('month', $2::date)::date AND due <= $2::date - 1
+      AND ($3::uuid IS NULL OR period_id = $3::uuid)
+)
+SELECT m.total, m.planning, m.in_progress, m.completed, m.cancelled, m.avg_progress,
+       m.overdue_months + d.overdue_days AS overdue
+FROM m, d;
 
 -- name: initiatives-list
 -- One page of live initiatives with their objective and owner, keyset-paginated, with how many match the filters counted up to $10 (an InitPlan run once, so the page costs one round trip). {{.Key}}, {{.Type}}, {{.Cmp}} and {{.Dir}} are filled at start-up from the sort whitelist in handlers/initiatives.go, never from input. $2 status, $3 area, $4 owner, $5 objective, $6 LIKE pattern (escaped), $7/$8 cursor (sort key, id), $9 limit, $11 period (NULL: all).

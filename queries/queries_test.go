@@ -11,7 +11,7 @@ func TestLoadFillsEveryField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(q.RequestBegin, "app.begin_request($1)") || !strings.HasPrefix(q.ObjectivesStats, "SELECT") {
+	if !strings.Contains(q.RequestBegin, "app.begin_request($1)") || !strings.Contains(q.ObjectivesStats, "FROM stat_months") {
 		t.Fatalf("queries not loaded: %q", q.RequestBegin)
 	}
 }

@@ -274,6 +274,9 @@ func (ob *orgBuild) checkIns(k krSpec, krID, author string, objAgo, endOff int) 
 	if endOff < 0 {
 		latest = max(latest, -endOff)
 	}
+	if k.Quiet > 0 {
+		latest = k.Quiet
+	}
 	places := max(decimals(k.Start), decimals(k.Target), decimals(k.Current))
 	reached := (k.Direction == up && k.Current >= k.Target) || (k.Direction == down && k.Current <= k.Target)
 	var last time.Time

@@ -96,6 +96,7 @@ type krSpec struct {
 	Unit                   string
 	Confidence             int    // of the latest check-in, 0-10
 	Owner                  string // member key; "" = the objective's owner
+	Quiet                  int    // days since its latest check-in when its owner stopped reporting (0: recently)
 }
 
 type initiativeSpec struct {
@@ -130,6 +131,10 @@ func kr(title, kind, dir string, start, target, current float64, unit string, co
 
 // by gives the key result an owner other than the objective's.
 func (k krSpec) by(owner string) krSpec { k.Owner = owner; return k }
+
+// quiet makes the key result's latest check-in days old: one nobody has
+// reported on lately (the stale-key-result insight).
+func (k krSpec) quiet(days int) krSpec { k.Quiet = days; return k }
 
 func ini(title, owner, status, priority string, start, end day, acts ...activitySpec) initiativeSpec {
 	return initiativeSpec{Title: title, Owner: owner, Status: status, Priority: priority, Start: start, End: end,
@@ -207,7 +212,7 @@ var acme = orgSpec{
 			KeyResults: []krSpec{
 				kr("Publicar la app en App Store y Google Play", boolean, up, 0, 1, 0, "", 6),
 				kr("Completar los 5 hitos del plan de lanzamiento", milestone, up, 0, 5, 3, "hitos", 7),
-				kr("Alcanzar 800 comercios activos en la app", number, up, 0, 800, 210, "comercios", 5).by("gabriel"),
+				kr("Alcanzar 800 comercios activos en la app", number, up, 0, 800, 210, "comercios", 5).by("gabriel").quiet(19),
 			},
 			Initiatives: []initiativeSpec{
 				ini("Desarrollo de la app móvil", "ana", inProgress, high, -50, 20,
@@ -513,7 +518,7 @@ var globex = orgSpec{
 			KeyResults: []krSpec{
 				kr("Incorporar 20 camiones eléctricos", number, up, 0, 20, 6, "camiones", 6),
 				kr("Instalar 10 cargadores en los centros de distribución", number, up, 0, 10, 4, "cargadores", 7).by("pablo"),
-				kr("Recortar en un 30 % las emisiones de CO₂ de la flota", percent, up, 0, 30, 9, "%", 5),
+				kr("Recortar en un 30 % las emisiones de CO₂ de la flota", percent, up, 0, 30, 9, "%", 5).quiet(23),
 			},
 			Initiatives: []initiativeSpec{
 				ini("Licitación de camiones eléctricos", "gina", inProgress, high, -150, 20,

@@ -309,7 +309,7 @@ var epilogue = []string{
 }
 
 const vacuum = `VACUUM (ANALYZE) rumbo.organizations, rumbo.users, rumbo.memberships, rumbo.areas,
-	rumbo.periods, rumbo.objectives, rumbo.key_results, rumbo.check_ins, rumbo.initiatives, rumbo.activities, rumbo.stat_buckets,
+	rumbo.periods, rumbo.objectives, rumbo.key_results, rumbo.check_ins, rumbo.initiatives, rumbo.activities, rumbo.stat_buckets, rumbo.stat_months,
 	rumbo.area_stats, rumbo.completion_days, rumbo.member_stats, rumbo.progress_weeks`
 
 // Organisation 0 is the big one; 1..$1 are small-1..small-$1.

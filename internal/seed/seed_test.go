@@ -252,6 +252,24 @@ func checkStats(t *testing.T, db *sqlx.DB) {
 	if bad != 0 {
 		t.Errorf("%d (organisation, entity, status) totals differ between stat_buckets and the tables", bad)
 	}
+	// The monthly counts are the day buckets summed by month, both ways.
+	err = db.Get(&bad, `
+		WITH b AS (
+		    SELECT org_id, entity, period_id, status, date_trunc('month', due)::date AS month,
+		           sum(n) AS n, sum(progress_sum) AS p
+		    FROM rumbo.stat_buckets GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0 OR sum(progress_sum) <> 0
+		), m AS (
+		    SELECT org_id, entity, period_id, status, month, n, progress_sum AS p
+		    FROM rumbo.stat_months WHERE n <> 0 OR progress_sum <> 0
+		)
+		SELECT count(*) FROM b FULL JOIN m USING (org_id, entity, period_id, status, month)
+		WHERE b.n IS DISTINCT FROM m.n OR b.p IS DISTINCT FROM m.p`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad != 0 {
+		t.Errorf("%d (organisation, entity, period, status, month) counts differ between stat_months and stat_buckets", bad)
+	}
 	// Not vacuously: the buckets hold every live row.
 	var live, counted int
 	if err := db.Get(&live, `SELECT (SELECT count(*) FROM rumbo.objectives WHERE archived_at IS NULL)
