@@ -33,7 +33,7 @@ func insightsScenarios(org, today string, slug, begin, user string, q *queries.Q
 	forecast := bind(q.InsightsForecastCandidates, org, day, "NULL", user, "100")
 	return []scenario{
 		{Org: slug, Name: "insights summary", Path: "/fragments/insights/summary?period=all", Begin: begin,
-			Statements: []string{pace("0"), stale("0"), stalled("0"), overdue("0"), forecast}},
+			Statements: []string{pace("20"), stale("20"), stalled("20"), overdue("10"), forecast}},
 		{Org: slug, Name: "insights pace", Path: "/fragments/insights/pace?period=all", Begin: begin,
 			Statements: []string{pace("20")}},
 		{Org: slug, Name: "insights stale", Path: "/fragments/insights/stale?period=all", Begin: begin,

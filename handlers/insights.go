@@ -204,8 +204,8 @@ func joinMeta(parts ...string) string {
 	return strings.Join(out, " · ")
 }
 
-// loadPace lists the objectives behind pace.
-func (s *Server) loadPace(r *request, p insightParams, limit int) (insightList, error) {
+// computePace lists the objectives behind pace.
+func (s *Server) computePace(r *request, p insightParams, limit int) (insightList, error) {
 	l := s.newList(r, p)
 	q, err := r.tx.QueryContext(r.ctx, s.q.InsightsPace, r.sess.OrgID, r.sess.Today, p.arg(), r.sess.UserID, p.ShowDismissed, limit)
 	if err != nil {
@@ -253,8 +253,8 @@ func (s *Server) loadPace(r *request, p insightParams, limit int) (insightList, 
 	return l, nil
 }
 
-// loadStaleKeyResults lists key results without recent check-ins.
-func (s *Server) loadStaleKeyResults(r *request, p insightParams, limit int) (insightList, error) {
+// computeStaleKeyResults lists key results without recent check-ins.
+func (s *Server) computeStaleKeyResults(r *request, p insightParams, limit int) (insightList, error) {
 	l := s.newList(r, p)
 	q, err := r.tx.QueryContext(r.ctx, s.q.InsightsStaleKeyResults, r.sess.OrgID, r.sess.Today, p.arg(), r.sess.UserID,
 		p.ShowDismissed, limit, insightWindow(r), insightCountCap+1)
@@ -300,9 +300,9 @@ func (l *insightList) capCount() {
 	l.Shown = len(l.Items)
 }
 
-// loadStalledInitiatives lists initiatives in progress with no completed
+// computeStalledInitiatives lists initiatives in progress with no completed
 // activity in the window.
-func (s *Server) loadStalledInitiatives(r *request, p insightParams, limit int) (insightList, error) {
+func (s *Server) computeStalledInitiatives(r *request, p insightParams, limit int) (insightList, error) {
 	l := s.newList(r, p)
 	q, err := r.tx.QueryContext(r.ctx, s.q.InsightsStalledInitiatives, r.sess.OrgID, r.sess.Today, p.arg(), r.sess.UserID,
 		p.ShowDismissed, limit, insightWindow(r), insightCountCap+1)
@@ -348,8 +348,8 @@ func plural(n int64, one, many string) string {
 	return strconv.FormatInt(n, 10) + " " + many
 }
 
-// loadOverdue lists the overdue clusters per area and per person.
-func (s *Server) loadOverdue(r *request, p insightParams, limit int) (overdueView, error) {
+// computeOverdue lists the overdue clusters per area and per person.
+func (s *Server) computeOverdue(r *request, p insightParams, limit int) (overdueView, error) {
 	v := overdueView{Areas: s.newList(r, p), People: s.newList(r, p)}
 	q, err := r.tx.QueryContext(r.ctx, s.q.InsightsOverdueClusters, r.sess.OrgID, r.sess.Today, p.arg(), r.sess.UserID,
 		p.ShowDismissed, limit, clusterMin)
@@ -430,8 +430,8 @@ func krValue(kind, unit string, v float64) string {
 	return formatValue(kind, strconv.FormatFloat(v, 'f', places, 64), unit)
 }
 
-// loadForecast evaluates the first candidates' check-in histories.
-func (s *Server) loadForecast(r *request, p insightParams, limit int) (insightList, insightsSummary, error) {
+// computeForecast evaluates the first candidates' check-in histories.
+func (s *Server) computeForecast(r *request, p insightParams, limit int) (insightList, insightsSummary, error) {
 	l := s.newList(r, p)
 	var sum insightsSummary
 	q, err := r.tx.QueryContext(r.ctx, s.q.InsightsForecastCandidates, r.sess.OrgID, r.sess.Today, p.arg(), r.sess.UserID,
@@ -527,26 +527,28 @@ func (s *Server) loadForecast(r *request, p insightParams, limit int) (insightLi
 	return l, sum, nil
 }
 
-// loadInsightsSummary runs every rule for its counts only.
+// loadInsightsSummary takes every rule's counts. It asks for the same lists
+// the page and the fragments show (the counts cost the same with or without
+// them), so one computation of each rule serves the summary and its list.
 func (s *Server) loadInsightsSummary(r *request, p insightParams) (insightsSummary, error) {
 	p.ShowDismissed = false
-	pace, err := s.loadPace(r, p, 0)
+	pace, err := s.loadPace(r, p, insightListLimit)
 	if err != nil {
 		return insightsSummary{}, err
 	}
-	stale, err := s.loadStaleKeyResults(r, p, 0)
+	stale, err := s.loadStaleKeyResults(r, p, insightListLimit)
 	if err != nil {
 		return insightsSummary{}, err
 	}
-	stalled, err := s.loadStalledInitiatives(r, p, 0)
+	stalled, err := s.loadStalledInitiatives(r, p, insightListLimit)
 	if err != nil {
 		return insightsSummary{}, err
 	}
-	overdue, err := s.loadOverdue(r, p, 0)
+	overdue, err := s.loadOverdue(r, p, insightClusterList)
 	if err != nil {
 		return insightsSummary{}, err
 	}
-	_, sum, err := s.loadForecast(r, p, 0)
+	_, sum, err := s.loadForecast(r, p, insightListLimit)
 	if err != nil {
 		return insightsSummary{}, err
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gavv/httpexpect/v2"
+
 	"rumbo/internal/testpg"
 )
 
@@ -177,7 +179,7 @@ func expectSummary(t *testing.T, who, body string, want map[string]string) {
 
 func TestInsightsRulesAgainstSQL(t *testing.T) {
 	o := newInsightsOrg(t, "Rigel")
-	e, _ := signIn(t, o.Boss.Email)
+	e, token := signIn(t, o.Boss.Email)
 	page := e.GET("/insights").WithQuery("period", "all").Expect().Status(http.StatusOK).Body().Raw()
 	want := insightsTruth(t, o.Org.ID)
 	expectSummary(t, "page", page, want)
@@ -242,9 +244,10 @@ func TestInsightsRulesAgainstSQL(t *testing.T) {
 			t.Errorf("%s in an empty period shows %v", f, keys)
 		}
 	}
-	// an archived objective leaves every list (its children go with it)
-	tdb.Exec(t, `UPDATE objectives SET archived_at = now() WHERE id = $1`, o.WithKRs)
-	tdb.Exec(t, `UPDATE key_results SET archived_at = now() WHERE objective_id = $1`, o.WithKRs)
+	// an archived objective leaves every list (its children go with it),
+	// at once: the write changes the organisation's data version, so
+	// nothing remembered from before it is served (insights_memo.go)
+	e.POST("/objectives/"+o.WithKRs+"/archive").WithFormField("_csrf", token).Expect().Status(http.StatusSeeOther)
 	page = e.GET("/insights").WithQuery("period", "all").Expect().Status(http.StatusOK).Body().Raw()
 	expectSummary(t, "after archiving", page, insightsTruth(t, o.Org.ID))
 	if keys := insightKeys(page); slices.Contains(keys, "pace-"+o.WithKRs) || slices.Contains(keys, "forecast-"+o.KROff) {
@@ -471,5 +474,55 @@ func TestInsightItemEscapes(t *testing.T) {
 	}
 	if !strings.Contains(out, `data-insight="pace-`+zeroUUID+`"`) {
 		t.Fatalf("markup contract broken:\n%s", out)
+	}
+}
+
+// TestInsightsRememberedPerSession: a second session of the same member is
+// served the remembered result (nothing changed in between), and its dismiss
+// forms carry that session's own CSRF token, which works; the dismissal is a
+// write, so the next view is computed afresh without the dismissed item.
+func TestInsightsRememberedPerSession(t *testing.T) {
+	o := newInsightsOrg(t, "Deneb")
+	first, firstToken := signIn(t, o.Boss.Email)
+	second, secondToken := signIn(t, o.Boss.Email)
+	if firstToken == secondToken {
+		t.Fatal("two sessions share a CSRF token")
+	}
+	pace := func(e *httpexpect.Expect) string {
+		return htmx(e.GET("/fragments/insights/pace").WithQuery("period", "all")).Expect().Status(http.StatusOK).Body().Raw()
+	}
+	key := "pace-" + o.Risk
+	if body := pace(first); !strings.Contains(body, firstToken) || !slices.Contains(insightKeys(body), key) {
+		t.Fatalf("first session: no %s with its token", key)
+	}
+	body := pace(second) // the same organisation state: remembered
+	if strings.Contains(body, firstToken) || !strings.Contains(body, secondToken) {
+		t.Fatal("the remembered result carries another session's CSRF token")
+	}
+	postForm(second, "/insights/"+key+"/dismiss", csrfFrom(t, body), nil).Expect().Status(http.StatusSeeOther)
+	for name, e := range map[string]*httpexpect.Expect{"first": first, "second": second} {
+		if slices.Contains(insightKeys(pace(e)), key) {
+			t.Errorf("%s session still lists %s after the dismissal", name, key)
+		}
+	}
+}
+
+func TestInsightMemoIsBounded(t *testing.T) {
+	m := newInsightMemo()
+	for i := range insightMemoSize + 10 {
+		m.put(strconv.Itoa(i), i)
+	}
+	if n := m.len(); n != insightMemoSize {
+		t.Fatalf("memo holds %d entries, want at most %d", n, insightMemoSize)
+	}
+	if _, ok := m.get("0"); ok {
+		t.Error("the oldest entry was not evicted")
+	}
+	if v, ok := m.get(strconv.Itoa(insightMemoSize + 9)); !ok || v != insightMemoSize+9 {
+		t.Error("the newest entry is missing")
+	}
+	m.put("5000", "again") // an existing key is replaced, not added twice
+	if n := m.len(); n != insightMemoSize {
+		t.Errorf("re-putting a key changed the size to %d", n)
 	}
 }

@@ -42,6 +42,9 @@ type Server struct {
 	// bootID is part of every ETag: data loaded without a request context
 	// (demo, seed) does not bump the data version, a restart does.
 	bootID string
+	// insights remembers each insight rule's result per organisation data
+	// version (insights_memo.go).
+	insights *insightMemo
 }
 
 // New builds a Server. It fails when a query template does not expand.
@@ -63,7 +66,7 @@ func New(pool *rls.Pool, q *queries.Queries, v *views.Views, opts Options) (*Ser
 		return nil, err
 	}
 	return &Server{pool: pool, q: q, views: v, opts: opts, log: opts.Logger, metrics: newMetrics(), objList: objList,
-		bootID: rand.Text()}, nil
+		bootID: rand.Text(), insights: newInsightMemo()}, nil
 }
 
 // App returns the Fiber application with every route registered.
