@@ -33,7 +33,7 @@ lint: vet
 ## bench: load the large profile into a private database and measure the fragments (writes docs/BENCHMARKS.md)
 bench: build
 	@./scripts/ensure-deps.sh --browser --bench
-	$(GO) run ./bench -rumbo ./$(BIN) -out docs/BENCHMARKS.md
+	$(GO) run ./bench -rumbo ./$(BIN) -out docs/BENCHMARKS.md $(BENCHFLAGS)
 
 ## htmx: refresh the pinned htmx from npm (package.json) into static/
 htmx:

@@ -239,12 +239,30 @@ func (s *Server) analyticsPageData(r *request, f analyticsFilters, ferr error) (
 		return d, err
 	}
 	loaders := []func() error{
-		func() (err error) { d.Overview, err = s.loadAnalyticsOverview(r, f); return },
-		func() (err error) { d.Areas, err = s.loadAnalyticsAreas(r, f); return },
-		func() (err error) { d.Performers, err = s.loadAnalyticsPerformers(r, f, topPerformers); return },
-		func() (err error) { d.Monthly, err = s.loadAnalyticsMonthly(r, f); return },
-		func() (err error) { d.Deadlines, err = s.loadAnalyticsDeadlines(r, f, deadlinesShown); return },
-		func() (err error) { d.Distribution, err = s.loadAnalyticsDistribution(r, f); return },
+		func() (err error) {
+			d.Overview, err = analyticsCard(s, r, "analytics/overview", f, func() (analyticsOverview, error) { return s.loadAnalyticsOverview(r, f) })
+			return
+		},
+		func() (err error) {
+			d.Areas, err = analyticsCard(s, r, "analytics/areas", f, func() (analyticsAreas, error) { return s.loadAnalyticsAreas(r, f) })
+			return
+		},
+		func() (err error) {
+			d.Performers, err = analyticsCard(s, r, "analytics/performers", f, func() (analyticsPerformers, error) { return s.loadAnalyticsPerformers(r, f, topPerformers) })
+			return
+		},
+		func() (err error) {
+			d.Monthly, err = analyticsCard(s, r, "analytics/monthly", f, func() (analyticsMonthly, error) { return s.loadAnalyticsMonthly(r, f) })
+			return
+		},
+		func() (err error) {
+			d.Deadlines, err = analyticsCard(s, r, "analytics/deadlines", f, func() (analyticsDeadlines, error) { return s.loadAnalyticsDeadlines(r, f, deadlinesShown) })
+			return
+		},
+		func() (err error) {
+			d.Distribution, err = analyticsCard(s, r, "analytics/distribution", f, func() (analyticsDistribution, error) { return s.loadAnalyticsDistribution(r, f) })
+			return
+		},
 	}
 	for _, load := range loaders {
 		if err := load(); err != nil {
@@ -274,6 +292,24 @@ func (s *Server) analyticsForm(r *request, f analyticsFilters) (analyticsForm, e
 	return form, err
 }
 
+// analyticsCard is one card's data for the filters, remembered until the
+// organisation's data changes (memo.go); the page and the fragment share it.
+func analyticsCard[T any](s *Server, r *request, name string, f analyticsFilters, load func() (T, error)) (T, error) {
+	v, err := remember(s, r, []string{name, f.Param, f.ID.String, f.Area}, func() (any, error) { return load() },
+		func(v any, csrf string) any {
+			if a, ok := v.(analyticsAreas); ok { // the target form
+				a.CSRF = csrf
+				return a
+			}
+			return v
+		})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v.(T), nil
+}
+
 // analyticsFragment serves one card: 304 when nothing changed, the card's
 // own error state (422) for refused filters, else the card.
 func (s *Server) analyticsFragment(name string, load func(*request, analyticsFilters) (any, error)) txHandler {
@@ -290,7 +326,7 @@ func (s *Server) analyticsFragment(name string, load func(*request, analyticsFil
 			c.Status(fiber.StatusUnprocessableEntity)
 			return s.fragment(c, "analytics/filter-error", msg)
 		}
-		data, err := load(r, f)
+		data, err := analyticsCard(s, r, name, f, func() (any, error) { return load(r, f) })
 		if err != nil {
 			return err
 		}

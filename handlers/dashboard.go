@@ -128,11 +128,26 @@ func (s *Server) dashboardPage(c *fiber.Ctx, r *request) error {
 	d := dashboardPageData{Greeting: r.sess.UserName, Query: periodQuery(p), Events: okrEvents,
 		CanCreate: r.can(actObjectiveCreate)}
 	loaders := []func() error{
-		func() (err error) { d.Stats, err = s.loadDashboardStats(r, p); return },
-		func() (err error) { d.Recent, err = s.loadDashboardRecent(r, p); return },
-		func() (err error) { d.Mine, err = s.loadDashboardMine(r, p); return },
-		func() (err error) { d.Areas, err = s.loadDashboardAreas(r, p); return },
-		func() (err error) { d.Trend, err = s.loadDashboardTrend(r, p); return },
+		func() (err error) {
+			d.Stats, err = dashboardCard(s, r, "dashboard/stats", p, s.loadDashboardStats)
+			return
+		},
+		func() (err error) {
+			d.Recent, err = dashboardCard(s, r, "dashboard/recent", p, s.loadDashboardRecent)
+			return
+		},
+		func() (err error) {
+			d.Mine, err = dashboardCard(s, r, "dashboard/my-activities", p, s.loadDashboardMine)
+			return
+		},
+		func() (err error) {
+			d.Areas, err = dashboardCard(s, r, "dashboard/areas", p, s.loadDashboardAreas)
+			return
+		},
+		func() (err error) {
+			d.Trend, err = dashboardCard(s, r, "dashboard/trend", p, s.loadDashboardTrend)
+			return
+		},
 	}
 	for _, load := range loaders {
 		if err := load(); err != nil {
@@ -140,6 +155,12 @@ func (s *Server) dashboardPage(c *fiber.Ctx, r *request) error {
 		}
 	}
 	return s.page(c, r, "dashboard/index", "Dashboard OKR", "dashboard", d)
+}
+
+// dashboardCard is one card's data for the period, remembered until the
+// organisation's data changes (memo.go); the page and the fragment share it.
+func dashboardCard[T any](s *Server, r *request, name string, p period, load func(*request, period) (T, error)) (T, error) {
+	return remember(s, r, []string{name, p.Param, p.ID.String}, func() (T, error) { return load(r, p) }, nil)
 }
 
 // dashboardFragment serves one card: 304 when the organisation's data has
@@ -153,7 +174,7 @@ func dashboardFragment[T any](s *Server, name string, load func(*request, period
 		if err != nil {
 			return err
 		}
-		data, err := load(r, p)
+		data, err := dashboardCard(s, r, name, p, load)
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gavv/httpexpect/v2"
+
 	"rumbo/internal/testpg"
 	"rumbo/views"
 )
@@ -652,4 +654,49 @@ func TestDashboardBucketsInOrganisationTimeZone(t *testing.T) {
 		}
 	}
 	checkAggregates(t, org.ID)
+}
+
+// TestRememberedCardsFollowWrites: dashboard and analytics cards are
+// remembered per organisation data version (memo.go). A write through the
+// app by one member shows at once in every member's cards; the analytics
+// target form a second session is served from memory carries that session's
+// own CSRF token, which works.
+func TestRememberedCardsFollowWrites(t *testing.T) {
+	f := newDashFixture(t, "Memo")
+	boss, token := signIn(t, f.Boss.Email)
+	mgr, _ := signIn(t, f.Manager.Email)
+	objectives := func(e *httpexpect.Expect) string {
+		return stats(htmx(e.GET("/fragments/dashboard/stats").WithQuery("period", "all")).Expect().Status(http.StatusOK).Body().Raw())["objectives"]
+	}
+	before := objectives(boss)
+	if objectives(mgr) != before || objectives(boss) != before {
+		t.Fatal("the same organisation state answered two different counts")
+	}
+	boss.POST("/objectives/"+f.Objectives["Vender más Memo"]+"/archive").WithFormField("_csrf", token).
+		Expect().Status(http.StatusSeeOther)
+	n, _ := strconv.Atoi(before)
+	for name, e := range map[string]*httpexpect.Expect{"the writer": boss, "another member": mgr} {
+		if got := objectives(e); got != strconv.Itoa(n-1) {
+			t.Errorf("%s sees %s objectives after archiving one of %s", name, got, before)
+		}
+	}
+
+	second, secondToken := signIn(t, f.Boss.Email)
+	areas := func(e *httpexpect.Expect) string {
+		return htmx(e.GET("/fragments/analytics/areas")).Expect().Status(http.StatusOK).Body().Raw()
+	}
+	if !strings.Contains(areas(boss), token) {
+		t.Fatal("the first session's target form lacks its token")
+	}
+	body := areas(second) // remembered
+	if strings.Contains(body, token) || !strings.Contains(body, secondToken) {
+		t.Fatal("a remembered card carries another session's CSRF token")
+	}
+	var version int
+	tdb.Get(t, &version, `SELECT version FROM organizations WHERE id = $1`, f.Org.ID)
+	postForm(second, "/analytics/target", csrfFrom(t, body), map[string]string{"target": "60", "version": strconv.Itoa(version)}).
+		Expect().Status(http.StatusSeeOther)
+	if !strings.Contains(areas(boss), "Meta: 60 %") {
+		t.Error("the first session still sees the old target")
+	}
 }

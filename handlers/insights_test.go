@@ -246,7 +246,7 @@ func TestInsightsRulesAgainstSQL(t *testing.T) {
 	}
 	// an archived objective leaves every list (its children go with it),
 	// at once: the write changes the organisation's data version, so
-	// nothing remembered from before it is served (insights_memo.go)
+	// nothing remembered from before it is served (memo.go)
 	e.POST("/objectives/"+o.WithKRs+"/archive").WithFormField("_csrf", token).Expect().Status(http.StatusSeeOther)
 	page = e.GET("/insights").WithQuery("period", "all").Expect().Status(http.StatusOK).Body().Raw()
 	expectSummary(t, "after archiving", page, insightsTruth(t, o.Org.ID))
@@ -507,22 +507,22 @@ func TestInsightsRememberedPerSession(t *testing.T) {
 	}
 }
 
-func TestInsightMemoIsBounded(t *testing.T) {
-	m := newInsightMemo()
-	for i := range insightMemoSize + 10 {
+func TestMemoIsBounded(t *testing.T) {
+	m := newMemo()
+	for i := range memoSize + 10 {
 		m.put(strconv.Itoa(i), i)
 	}
-	if n := m.len(); n != insightMemoSize {
-		t.Fatalf("memo holds %d entries, want at most %d", n, insightMemoSize)
+	if n := m.len(); n != memoSize {
+		t.Fatalf("memo holds %d entries, want at most %d", n, memoSize)
 	}
 	if _, ok := m.get("0"); ok {
 		t.Error("the oldest entry was not evicted")
 	}
-	if v, ok := m.get(strconv.Itoa(insightMemoSize + 9)); !ok || v != insightMemoSize+9 {
+	if v, ok := m.get(strconv.Itoa(memoSize + 9)); !ok || v != memoSize+9 {
 		t.Error("the newest entry is missing")
 	}
 	m.put("5000", "again") // an existing key is replaced, not added twice
-	if n := m.len(); n != insightMemoSize {
+	if n := m.len(); n != memoSize {
 		t.Errorf("re-putting a key changed the size to %d", n)
 	}
 }

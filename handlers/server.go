@@ -42,9 +42,9 @@ type Server struct {
 	// bootID is part of every ETag: data loaded without a request context
 	// (demo, seed) does not bump the data version, a restart does.
 	bootID string
-	// insights remembers each insight rule's result per organisation data
-	// version (insights_memo.go).
-	insights *insightMemo
+	// memo remembers derived results (dashboard, analytics, insights) per
+	// organisation data version (memo.go).
+	memo *memo
 }
 
 // New builds a Server. It fails when a query template does not expand.
@@ -66,7 +66,7 @@ func New(pool *rls.Pool, q *queries.Queries, v *views.Views, opts Options) (*Ser
 		return nil, err
 	}
 	return &Server{pool: pool, q: q, views: v, opts: opts, log: opts.Logger, metrics: newMetrics(), objList: objList,
-		bootID: rand.Text(), insights: newInsightMemo()}, nil
+		bootID: rand.Text(), memo: newMemo()}, nil
 }
 
 // App returns the Fiber application with every route registered.
