@@ -180,10 +180,12 @@ func run(ctx context.Context, o options) error {
 			say("  one client: http p50 %.2f ms, bare p50 %.2f ms", res.P50, res.Bare.P50)
 		}
 		if o.browser && org == "big" {
-			if r.PageLoad, err = measurePageLoads(ctx, server.base, sess, o.pageLoads); err != nil {
+			if r.PageLoads, err = measurePageLoads(ctx, server.base, o.pageLoads); err != nil {
 				return fmt.Errorf("browser page loads: %w", err)
 			}
-			say("  page load p50 %.0f ms p95 %.0f ms", r.PageLoad.P50, r.PageLoad.P95)
+			for _, pl := range r.PageLoads {
+				say("  %s page load p50 %.0f ms p95 %.0f ms", pl.Path, pl.P50, pl.P95)
+			}
 		}
 	}
 	if o.plansOnly {

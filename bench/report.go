@@ -29,7 +29,7 @@ type report struct {
 	Sizes             []string
 	Results           []result
 	Single            result // the big table at one client
-	PageLoad          latency
+	PageLoads         []pageLoad
 	RSSPeak           int64
 }
 
@@ -169,16 +169,22 @@ func (r *report) write(path string) error {
 	}
 	rss := float64(r.RSSPeak) / (1 << 20)
 	fmt.Fprintf(&b, "\nServer RSS peak over the whole run (VmHWM): %.0f MB — budget ≤ %.0f MB: %s.\n", rss, budgetRSS, verdict(rss <= budgetRSS))
-	if r.PageLoad.N > 0 {
-		fmt.Fprintf(&b, "\n## Full page load in headless Chromium\n\n")
-		fmt.Fprintf(&b, "`/objectives` of the big organisation (stats and the table rendered inline), %d loads after 3 warm-ups, "+
-			"Navigation Timing `loadEventEnd`: p50 %.0f ms, p95 %.0f ms, max %.0f ms — budget ≤ %.0f ms: %s.\n",
-			r.PageLoad.N, r.PageLoad.P50, r.PageLoad.P95, r.PageLoad.P99, budgetPageLoad, verdict(r.PageLoad.P95 <= budgetPageLoad))
+	if len(r.PageLoads) > 0 {
+		fmt.Fprintf(&b, "\n## Full page loads in headless Chromium\n\n")
+		fmt.Fprintf(&b, "The big organisation's pages, each loaded %d times after 3 warm-ups, Navigation Timing `loadEventEnd` "+
+			"(the cards are rendered inline, so the load event is the moment they are all on screen); budget ≤ %.0f ms at p95.\n\n",
+			r.PageLoads[0].N, budgetPageLoad)
+		b.WriteString("| page | what is on it | p50 ms | p95 ms | max ms | budget |\n|---|---|---:|---:|---:|---|\n")
+		for _, pl := range r.PageLoads {
+			fmt.Fprintf(&b, "| `%s` | %s | %.0f | %.0f | %.0f | %s |\n", pl.Path, pl.What, pl.P50, pl.P95, pl.P99,
+				verdict(pl.P95 <= budgetPageLoad))
+		}
 	}
 	b.WriteString("\n## Reading these numbers\n\n")
 	b.WriteString("- The load generator runs on the same cores as the server and PostgreSQL, so every number includes that contention.\n")
-	b.WriteString("- Stats cards read `stat_buckets` (counts per status and end date kept by statement-level triggers in the same " +
-		"transaction as the writes), never a scan of the organisation's rows.\n")
+	b.WriteString("- Stats cards read `stat_months` (counts per status and due month) plus this month's days in `stat_buckets`, " +
+		"both kept by statement-level triggers in the same transaction as the writes — never a scan of the organisation's rows. " +
+		"The dashboard and analytics read aggregates kept the same way (00013, 00014).\n")
 	b.WriteString("- Tables are keyset-paginated over indexes that lead with `org_id` and match each whitelisted sort; the \"last page\" " +
 		"walks the same index backwards, so it costs the same as the first. Totals are counted only up to 1,001 rows.\n")
 	b.WriteString("- Insight rules are remembered per organisation data version, member, period and day " +
