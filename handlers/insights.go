@@ -696,3 +696,69 @@ func (s *Server) insightDismiss(dismiss bool) txHandler {
 		return c.Redirect(localReferer(c, "/insights"), fiber.StatusSeeOther)
 	}
 }
+
+// The rules, each remembered per organisation data version (memo.go).
+
+// memoInsight remembers one insight rule's result.
+func memoInsight[T any](s *Server, r *request, p insightParams, rule string, limit int,
+	compute func() (T, error), withCSRF func(T, string) T) (T, error) {
+	return remember(s, r, []string{"insight", rule, strconv.Itoa(limit), p.Param, p.ID.String, strconv.FormatBool(p.ShowDismissed)},
+		compute, withCSRF)
+}
+
+func (l insightList) withCSRF(csrf string) insightList {
+	l.CSRF = csrf
+	l.Items, l.OnTrack, l.NoTrend = itemsWithCSRF(l.Items, csrf), itemsWithCSRF(l.OnTrack, csrf), itemsWithCSRF(l.NoTrend, csrf)
+	return l
+}
+
+func itemsWithCSRF(items []insightItem, csrf string) []insightItem {
+	if items == nil {
+		return nil
+	}
+	out := make([]insightItem, len(items))
+	for i, it := range items {
+		it.CSRF = csrf
+		out[i] = it
+	}
+	return out
+}
+
+func (s *Server) loadPace(r *request, p insightParams, limit int) (insightList, error) {
+	return memoInsight(s, r, p, "pace", limit, func() (insightList, error) { return s.computePace(r, p, limit) }, insightList.withCSRF)
+}
+
+func (s *Server) loadStaleKeyResults(r *request, p insightParams, limit int) (insightList, error) {
+	return memoInsight(s, r, p, "stale-kr", limit,
+		func() (insightList, error) { return s.computeStaleKeyResults(r, p, limit) }, insightList.withCSRF)
+}
+
+func (s *Server) loadStalledInitiatives(r *request, p insightParams, limit int) (insightList, error) {
+	return memoInsight(s, r, p, "stalled", limit,
+		func() (insightList, error) { return s.computeStalledInitiatives(r, p, limit) }, insightList.withCSRF)
+}
+
+func (s *Server) loadOverdue(r *request, p insightParams, limit int) (overdueView, error) {
+	return memoInsight(s, r, p, "overdue", limit, func() (overdueView, error) { return s.computeOverdue(r, p, limit) },
+		func(v overdueView, csrf string) overdueView {
+			v.Areas, v.People = v.Areas.withCSRF(csrf), v.People.withCSRF(csrf)
+			return v
+		})
+}
+
+// forecastResult is the forecast rule's two results, remembered together.
+type forecastResult struct {
+	List    insightList
+	Summary insightsSummary
+}
+
+func (s *Server) loadForecast(r *request, p insightParams, limit int) (insightList, insightsSummary, error) {
+	v, err := memoInsight(s, r, p, "forecast", limit, func() (forecastResult, error) {
+		l, sum, err := s.computeForecast(r, p, limit)
+		return forecastResult{l, sum}, err
+	}, func(v forecastResult, csrf string) forecastResult {
+		v.List = v.List.withCSRF(csrf)
+		return v
+	})
+	return v.List, v.Summary, err
+}
