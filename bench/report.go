@@ -214,7 +214,7 @@ func (r *report) write(path string) error {
 			"table request, a third of it in system calls) plus wrk's is what the ratio measures.\n")
 		b.WriteString("- The activities table costs PostgreSQL more than the others even in a small organisation (bare p50 about " +
 			"7 ms at 8 clients against 4 ms for objectives): planning its query — optional filters written as `($n = '' OR …)` " +
-			"over a table with a dozen indexes, one per whitelisted sort and filter — takes 1–1.6 ms of each request " +
+			"over a table with seventeen indexes, most for a whitelisted sort or filter — takes 1–1.6 ms of each request " +
 			"(EXPLAIN ANALYZE, `go run ./bench -plans-only -only 'activities table'`), as much as running it.\n")
 		b.WriteString("- Remembered cards (dashboard, analytics, insights) compare a memory hit plus rendering with the SQL: where " +
 			"they exceed the ratio, rendering the chart's SVG through html/template costs more than the chart's SQL.\n")
