@@ -27,13 +27,15 @@ SELECT m.total, m.todo, m.in_progress, m.completed, m.cancelled,
 FROM m, d;
 
 -- name: activities-list
--- One page of live activities, keyset-paginated, with how many match the filters counted up to $9 (an InitPlan run once, so the page costs one round trip). {{.Key}}, {{.Type}}, {{.Cmp}} and {{.Dir}} are filled at start-up from the sort whitelist in handlers/activities.go, never from input. $2 status, $3 area, $4 assignee, $5 LIKE pattern (escaped), $6/$7 cursor (sort key, id), $8 limit, $10 period (NULL: all), $11 priority, $12 initiative, $13 the organisation's time zone.
+-- One page of live activities, keyset-paginated, with how many match the filters counted up to $9 (an InitPlan run once, so the page costs one round trip). {{.Key}}, {{.Type}}, {{.Cmp}} and {{.Dir}} are filled at start-up from the sort whitelist in handlers/activities.go, never from input. $2 status, $3 area, $4 assignee, $5 LIKE pattern (escaped), $6/$7 cursor (sort key, id), $8 limit, $10 period (NULL: all), $11 priority, $12 initiative, $13 the organisation's time zone. The names come from scalar subqueries rather than joins: PostgreSQL evaluates them for the page's rows only (after the index walk and the LIMIT) and plans them without a join search, which took half of each request's database time (0.85 of 1.4 ms planning, measured on the large profile).
 SELECT a.id, a.title, a.status, a.priority, a.due_date,
        (a.completed_at AT TIME ZONE $13)::date AS completed_on,
        coalesce(a.assignee_id::text, '') AS assignee_id,
-       coalesce(m.name, '') AS assignee_name,
+       coalesce((SELECT m.name FROM memberships AS m WHERE m.org_id = a.org_id AND m.user_id = a.assignee_id), '') AS assignee_name,
        coalesce(a.area_id::text, '') AS area_id,
-       a.version, a.initiative_id, i.title AS initiative_title, a.objective_id, o.title AS objective_title,
+       a.version,
+       a.initiative_id, (SELECT i.title FROM initiatives AS i WHERE i.org_id = a.org_id AND i.id = a.initiative_id) AS initiative_title,
+       a.objective_id, (SELECT o.title FROM objectives AS o WHERE o.org_id = a.org_id AND o.id = a.objective_id) AS objective_title,
        ({{.Key}})::text AS sort_key,
        (SELECT count(*) FROM (
             SELECT 1 FROM activities AS x
@@ -47,9 +49,6 @@ SELECT a.id, a.title, a.status, a.priority, a.due_date,
               AND ($12::uuid IS NULL OR x.initiative_id = $12::uuid)
             LIMIT $9) AS capped) AS matches
 FROM activities AS a
-JOIN initiatives AS i ON i.org_id = a.org_id AND i.id = a.initiative_id
-JOIN objectives AS o ON o.org_id = a.org_id AND o.id = a.objective_id
-LEFT JOIN memberships AS m ON m.org_id = a.org_id AND m.user_id = a.assignee_id
 WHERE a.org_id = $1 AND a.archived_at IS NULL
   AND ($2 = '' OR a.status = $2)
   AND ($3::uuid IS NULL OR a.area_id = $3::uuid)
