@@ -26,10 +26,10 @@ SELECT m.total, m.planning, m.in_progress, m.completed, m.cancelled, m.avg_progr
 FROM m, d;
 
 -- name: initiatives-list
--- One page of live initiatives with their objective and owner, keyset-paginated, with how many match the filters counted up to $10 (an InitPlan run once, so the page costs one round trip). {{.Key}}, {{.Type}}, {{.Cmp}} and {{.Dir}} are filled at start-up from the sort whitelist in handlers/initiatives.go, never from input. $2 status, $3 area, $4 owner, $5 objective, $6 LIKE pattern (escaped), $7/$8 cursor (sort key, id), $9 limit, $11 period (NULL: all).
+-- One page of live initiatives with their objective and owner, keyset-paginated, with how many match the filters counted up to $10 (an InitPlan run once, so the page costs one round trip). {{.Key}}, {{.Type}}, {{.Cmp}} and {{.Dir}} are filled at start-up from the sort whitelist in handlers/initiatives.go, never from input. $2 status, $3 area, $4 owner, $5 objective, $6 LIKE pattern (escaped), $7/$8 cursor (sort key, id), $9 limit, $11 period (NULL: all). The names come from scalar subqueries rather than joins, like activities-list: evaluated for the page's rows only and planned without a join search.
 SELECT i.id, i.title, i.status, i.progress, i.start_date, i.end_date,
-       i.objective_id, o.title AS objective_title,
-       coalesce(m.name, '') AS owner_name,
+       i.objective_id, (SELECT o.title FROM objectives AS o WHERE o.org_id = i.org_id AND o.id = i.objective_id) AS objective_title,
+       coalesce((SELECT m.name FROM memberships AS m WHERE m.org_id = i.org_id AND m.user_id = i.owner_id), '') AS owner_name,
        ({{.Key}})::text AS sort_key,
        (SELECT count(*) FROM (
             SELECT 1 FROM initiatives AS x
@@ -42,8 +42,6 @@ SELECT i.id, i.title, i.status, i.progress, i.start_date, i.end_date,
               AND ($11::uuid IS NULL OR x.period_id = $11::uuid)
             LIMIT $10) AS capped) AS matches
 FROM initiatives AS i
-JOIN objectives AS o ON o.org_id = i.org_id AND o.id = i.objective_id
-LEFT JOIN memberships AS m ON m.org_id = i.org_id AND m.user_id = i.owner_id
 WHERE i.org_id = $1 AND i.archived_at IS NULL
   AND ($2 = '' OR i.status = $2)
   AND ($3::uuid IS NULL OR i.area_id = $3::uuid)
