@@ -109,7 +109,7 @@ func (s *Server) activityRoutes(app *fiber.App) {
 	app.Get("/activities/:id/delete", s.withTx(h.activityDeleteConfirm))
 	app.Post("/activities/:id/delete", s.csrf, s.withTx(h.activityDelete))
 	app.Post("/activities/:id/comments", s.csrf, s.withTx(s.commentCreate("activity")))
-	app.Get("/fragments/activities/stats", s.withTx(h.activitiesStats))
+	app.Get("/fragments/activities/stats", s.withTx(periodFragment(s, "activities/stats", h.loadActivityStats)))
 	app.Get("/fragments/activities/table", s.withTx(h.activitiesTable))
 	app.Get("/fragments/activities/:id/row", s.withTx(h.activityRowFragment))
 	app.Get("/fragments/activities/:id/assignee", s.withTx(h.activityAssigneeFragment))
@@ -475,22 +475,6 @@ func (h *activityHandlers) activitiesPage(c *fiber.Ctx, r *request) error {
 		p.StatsURL += "?period=" + url.QueryEscape(f.Param)
 	}
 	return h.page(c, r, "activities/index", "Actividades", "activities", p)
-}
-
-// GET /fragments/activities/stats
-func (h *activityHandlers) activitiesStats(c *fiber.Ctx, r *request) error {
-	if h.notModified(c, r) {
-		return nil
-	}
-	p, err := periodOf(c, r)
-	if err != nil {
-		return err
-	}
-	st, err := h.loadActivityStats(r, p)
-	if err != nil {
-		return err
-	}
-	return h.fragment(c, "activities/stats", st)
 }
 
 // GET /fragments/activities/table

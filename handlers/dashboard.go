@@ -163,23 +163,9 @@ func dashboardCard[T any](s *Server, r *request, name string, p period, load fun
 	return remember(s, r, []string{name, p.Param, p.ID.String}, func() (T, error) { return load(r, p) }, nil)
 }
 
-// dashboardFragment serves one card: 304 when the organisation's data has
-// not changed, else the card for the period.
+// dashboardFragment serves one card, remembered (dashboardCard).
 func dashboardFragment[T any](s *Server, name string, load func(*request, period) (T, error)) txHandler {
-	return func(c *fiber.Ctx, r *request) error {
-		if s.notModified(c, r) {
-			return nil
-		}
-		p, err := periodOf(c, r)
-		if err != nil {
-			return err
-		}
-		data, err := dashboardCard(s, r, name, p, load)
-		if err != nil {
-			return err
-		}
-		return s.fragment(c, name, data)
-	}
+	return periodFragment(s, name, func(r *request, p period) (T, error) { return dashboardCard(s, r, name, p, load) })
 }
 
 func (s *Server) loadDashboardStats(r *request, p period) (dashboardStats, error) {

@@ -70,7 +70,7 @@ func (s *Server) initiativeRoutes(app *fiber.App) {
 	app.Get("/initiatives", s.withTx(h.index))
 	app.Get("/initiatives/new", s.withTx(h.newForm))
 	app.Post("/initiatives", s.csrf, s.withTx(h.create))
-	app.Get("/fragments/initiatives/stats", s.withTx(h.statsFragment))
+	app.Get("/fragments/initiatives/stats", s.withTx(periodFragment(s, "initiatives/stats", h.loadStats)))
 	app.Get("/fragments/initiatives/table", s.withTx(h.tableFragment))
 	app.Get("/initiatives/:id", s.withTx(h.show))
 	app.Get("/initiatives/:id/edit", s.withTx(h.editForm))
@@ -326,22 +326,6 @@ func (h *initiativeHandlers) index(c *fiber.Ctx, r *request) error {
 		return err
 	}
 	return h.page(c, r, "initiatives/index", "Iniciativas", "initiatives", p)
-}
-
-// GET /fragments/initiatives/stats
-func (h *initiativeHandlers) statsFragment(c *fiber.Ctx, r *request) error {
-	if h.notModified(c, r) {
-		return nil
-	}
-	p, err := periodOf(c, r)
-	if err != nil {
-		return err
-	}
-	st, err := h.loadStats(r, p)
-	if err != nil {
-		return err
-	}
-	return h.fragment(c, "initiatives/stats", st)
 }
 
 // GET /fragments/initiatives/table

@@ -259,22 +259,6 @@ func (s *Server) objectivesPage(c *fiber.Ctx, r *request) error {
 	return s.page(c, r, "objectives/index", "Objetivos", "objectives", p)
 }
 
-// GET /fragments/objectives/stats
-func (s *Server) objectivesStats(c *fiber.Ctx, r *request) error {
-	if s.notModified(c, r) {
-		return nil
-	}
-	p, err := periodOf(c, r)
-	if err != nil {
-		return err
-	}
-	st, err := s.loadObjectiveStats(r, p)
-	if err != nil {
-		return err
-	}
-	return s.fragment(c, "objectives/stats", st)
-}
-
 // GET /fragments/objectives/table
 func (s *Server) objectivesTable(c *fiber.Ctx, r *request) error {
 	if s.notModified(c, r) {

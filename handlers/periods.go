@@ -110,3 +110,23 @@ func localReferer(c *fiber.Ctx, fallback string) string {
 	}
 	return fallback
 }
+
+// periodFragment serves a card that depends on the period only (the stats
+// cards of every list, the dashboard's): 304 when the organisation's data
+// has not changed, else the card for the period in the URL or the member's.
+func periodFragment[T any](s *Server, name string, load func(*request, period) (T, error)) txHandler {
+	return func(c *fiber.Ctx, r *request) error {
+		if s.notModified(c, r) {
+			return nil
+		}
+		p, err := periodOf(c, r)
+		if err != nil {
+			return err
+		}
+		data, err := load(r, p)
+		if err != nil {
+			return err
+		}
+		return s.fragment(c, name, data)
+	}
+}

@@ -54,7 +54,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Post("/key-results/:id/restore", s.csrf, s.withTx(s.keyResultArchive(true)))
 	app.Get("/key-results/:id", s.withTx(s.keyResultShow))
 	app.Post("/key-results/:id/check-ins", s.csrf, s.withTx(s.checkInCreate))
-	app.Get("/fragments/objectives/stats", s.withTx(s.objectivesStats))
+	app.Get("/fragments/objectives/stats", s.withTx(periodFragment(s, "objectives/stats", s.loadObjectiveStats)))
 	app.Get("/fragments/objectives/table", s.withTx(s.objectivesTable))
 	app.Post("/preferences/period", s.csrf, s.withTx(s.periodPreference))
 	app.Post("/objectives/:id/comments", s.csrf, s.withTx(s.commentCreate("objective")))
