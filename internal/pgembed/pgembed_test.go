@@ -271,6 +271,13 @@ func killCluster(t *testing.T, s *Server) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("postmaster survived SIGKILL")
 	}
+	// Its children die with it but may take a moment under load; until the
+	// last one has gone, the shared memory is still attached and a restart
+	// is refused ("pre-existing shared memory block is still in use"). Wait
+	// for the group to empty (bounded: a zombie nobody reaps still counts).
+	for deadline := time.Now().Add(10 * time.Second); syscall.Kill(-pid, 0) == nil && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // rewritePid replaces the pid on the first line of postmaster.pid.
