@@ -271,11 +271,39 @@ func killCluster(t *testing.T, s *Server) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("postmaster survived SIGKILL")
 	}
-	// Its children die with it but may take a moment under load; until the
-	// last one has gone, the shared memory is still attached and a restart
-	// is refused ("pre-existing shared memory block is still in use"). Wait
-	// for the group to empty (bounded: a zombie nobody reaps still counts).
-	for deadline := time.Now().Add(10 * time.Second); syscall.Kill(-pid, 0) == nil && time.Now().Before(deadline); {
+	// Its children die with it but may take a moment under load; while any
+	// is still attached to the cluster's shared memory, a restart is refused
+	// ("pre-existing shared memory block is still in use"). Wait (bounded)
+	// until the segment postmaster.pid names has no process attached.
+	waitShmDetached(t, s.dataDir)
+}
+
+// waitShmDetached waits until the System V segment on postmaster.pid's
+// seventh line ("key shmid") has no attachments in /proc/sysvipc/shm.
+func waitShmDetached(t *testing.T, dataDir string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid"))
+	if err != nil {
+		return
+	}
+	lines := strings.Split(string(data), "\n")
+	if len(lines) < 7 || len(strings.Fields(lines[6])) < 2 {
+		return
+	}
+	shmid := strings.Fields(lines[6])[1]
+	attached := func() bool {
+		table, err := os.ReadFile("/proc/sysvipc/shm")
+		if err != nil {
+			return false
+		}
+		for _, row := range strings.Split(string(table), "\n")[1:] {
+			if f := strings.Fields(row); len(f) > 6 && f[1] == shmid {
+				return f[6] != "0"
+			}
+		}
+		return false
+	}
+	for deadline := time.Now().Add(10 * time.Second); attached() && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
